@@ -1,0 +1,111 @@
+"""A dependency-free ASGI 3 application serving a :class:`~scimcore.service.ScimService`.
+
+Mount it in any ASGI framework or run it with any ASGI server::
+
+    from scimcore import MemoryStore, ScimService
+    from scimcore.asgi import ScimASGI
+
+    app = ScimASGI(ScimService(MemoryStore()), prefix="/scim/v2")
+
+Bodies are read with a bound (default 4 MiB, answered 413 above it); lifespan events are acknowledged.
+This module translates only: every SCIM rule lives in the service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from scimcore.adapters.common import base_url, normalise_prefix, strip_prefix
+from scimcore.errors import NotFound, PayloadTooLarge, ScimError
+from scimcore.service import ScimService, error_response
+from scimcore.transport import ScimRequest, ScimResponse
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+class ScimASGI:
+    """ASGI application: ``prefix`` is the path of the SCIM root (``/scim/v2``) below the mount point."""
+
+    def __init__(
+        self,
+        service: ScimService,
+        *,
+        prefix: str = "",
+        max_body_bytes: int | None = None,
+        trust_forwarded: bool = False,
+    ) -> None:
+        self.service = service
+        self.prefix = normalise_prefix(prefix)
+        self.max_body_bytes = max_body_bytes if max_body_bytes is not None else service.config.max_body_bytes
+        self.trust_forwarded = trust_forwarded
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one ASGI connection scope."""
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    @staticmethod
+    async def _lifespan(receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            request = await self._request(scope, receive)
+        except ScimError as exc:
+            await self._send(send, error_response(exc))
+            return
+        await self._send(send, await self.service.handle_async(request))
+
+    async def _request(self, scope: Scope, receive: Receive) -> ScimRequest:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
+        root_path = scope.get("root_path", "")
+        full_path: str = scope["path"]
+        if root_path and full_path.startswith(root_path):
+            full_path = full_path[len(root_path) :]
+        prefix = self.prefix
+        path = strip_prefix(full_path, prefix)
+        if path is None:
+            raise NotFound(f"No SCIM endpoint at '{full_path}'.")
+        length = headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
+            raise PayloadTooLarge(f"The request body exceeds {self.max_body_bytes} bytes.")
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            body.extend(message.get("body", b""))
+            if len(body) > self.max_body_bytes:
+                raise PayloadTooLarge(f"The request body exceeds {self.max_body_bytes} bytes.")
+            more = message.get("more_body", False)
+        server = scope.get("server")
+        root = root_path + prefix
+        return ScimRequest(
+            method=scope["method"],
+            path=path,
+            query=scope.get("query_string", b"").decode("latin-1"),
+            headers=headers,
+            body=bytes(body),
+            base_url=base_url(scope.get("scheme", "http"), headers, server, root, self.trust_forwarded),
+        )
+
+    @staticmethod
+    async def _send(send: Send, response: ScimResponse) -> None:
+        headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+        headers.append((b"content-length", str(len(response.body)).encode("latin-1")))
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        await send({"type": "http.response.body", "body": response.body})

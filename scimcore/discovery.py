@@ -1,0 +1,106 @@
+"""Discovery documents (RFC 7644 §4): /ServiceProviderConfig, /ResourceTypes and /Schemas.
+
+Generated from the schema registry and the service configuration through scim2-models, so they describe
+exactly what the service does: nothing is advertised that does not work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import scim2_models as sm
+
+from scimcore.schema.registry import ResourceTypeDef, SchemaDef, SchemaRegistry
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What the service supports, as advertised in the ServiceProviderConfig (RFC 7643 §5)."""
+
+    max_results: int = 1000
+    default_page_size: int = 100
+    cursor_paging: bool = False
+    cursor_timeout: int = 3600
+    documentation_uri: str | None = None
+
+
+def _dump(model: sm.BaseModel) -> dict[str, Any]:
+    dumped: dict[str, Any] = model.model_dump(mode="json", scim_ctx=sm.Context.RESOURCE_QUERY_RESPONSE)
+    return dumped
+
+
+def service_provider_config(caps: Capabilities, base_url: str) -> dict[str, Any]:
+    """The ServiceProviderConfig document (RFC 7643 §5)."""
+    model = sm.ServiceProviderConfig(
+        documentation_uri=caps.documentation_uri,
+        patch=sm.Patch(supported=True),
+        bulk=sm.Bulk(supported=False, max_operations=0, max_payload_size=0),
+        filter=sm.Filter(supported=True, max_results=caps.max_results),
+        change_password=sm.ChangePassword(supported=True),
+        sort=sm.Sort(supported=True),
+        etag=sm.ETag(supported=True),
+        authentication_schemes=[
+            sm.AuthenticationScheme(
+                type="oauthbearertoken",
+                name="OAuth Bearer Token",
+                description="Authentication with a bearer token in the Authorization header (RFC 6750).",
+                spec_uri="https://www.rfc-editor.org/rfc/rfc6750",
+                primary=True,
+            )
+        ],
+    )
+    doc = _dump(model)
+    if caps.cursor_paging:
+        doc["pagination"] = {
+            "cursor": True,
+            "index": True,
+            "defaultPaginationMethod": "index",
+            "defaultPageSize": caps.default_page_size,
+            "maxPageSize": caps.max_results,
+            "cursorTimeout": caps.cursor_timeout,
+        }
+    doc["meta"] = {"resourceType": "ServiceProviderConfig", "location": f"{base_url}/ServiceProviderConfig"}
+    return doc
+
+
+def resource_type_document(rtype: ResourceTypeDef, base_url: str) -> dict[str, Any]:
+    """One ResourceType document (RFC 7643 §6)."""
+    model = sm.ResourceType(
+        id=rtype.name,
+        name=rtype.name,
+        description=rtype.description,
+        endpoint=rtype.endpoint,
+        schema_=rtype.schema.id,
+        schema_extensions=[
+            sm.SchemaExtension(schema_=schema.id, required=required) for schema, required in rtype.extensions.values()
+        ]
+        or None,
+    )
+    doc = _dump(model)
+    doc["meta"] = {"resourceType": "ResourceType", "location": f"{base_url}/ResourceTypes/{rtype.name}"}
+    return doc
+
+
+def schema_document(schema: SchemaDef, base_url: str) -> dict[str, Any]:
+    """One Schema document (RFC 7643 §7)."""
+    doc = dict(schema.document)
+    doc["meta"] = {"resourceType": "Schema", "location": f"{base_url}/Schemas/{schema.id}"}
+    return doc
+
+
+def list_response(resources: list[dict[str, Any]]) -> dict[str, Any]:
+    """A ListResponse holding every discovery document at once (RFC 7644 §4)."""
+    return {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": len(resources),
+        "itemsPerPage": len(resources),
+        "startIndex": 1,
+        "Resources": resources,
+    }
+
+
+def all_schemas(registry: SchemaRegistry, base_url: str) -> list[dict[str, Any]]:
+    """Every schema used by a resource type, in registry order."""
+    used = {urn.lower() for rtype in registry.resource_types for urn in rtype.schema_urns()}
+    return [schema_document(s, base_url) for s in registry.schemas if s.id.lower() in used]

@@ -1,0 +1,116 @@
+"""The filter AST (RFC 7644 §3.4.2.2), frozen and bound to schema metadata.
+
+Nodes come out of :func:`scimcore.filter.parser.parse_filter` already resolved against a resource type:
+every :class:`Path` carries the :class:`~scimcore.schema.registry.AttributeDef` it names, and every
+comparison value is already converted to the attribute's type.  Visitors (the in-memory evaluator, the SQL
+compiler of a SQL store) therefore never look names up again and never guess types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from scimcore.schema.registry import AttributeDef
+
+Value = str | bool | int | float | Decimal | datetime | None
+
+COMPARISON_OPERATORS = frozenset({"eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"})
+ORDERING_OPERATORS = frozenset({"gt", "ge", "lt", "le"})
+STRING_OPERATORS = frozenset({"co", "sw", "ew"})
+
+
+@dataclass(frozen=True, slots=True)
+class Path:
+    """A resolved attribute path: an optional extension URN, the attribute, and an optional sub-attribute.
+
+    ``extension`` is the URN of the extension schema holding the attribute, or ``None`` for the core schema
+    and the common attributes.  For a multi-valued complex attribute named without a sub-attribute, filters
+    compare its ``value`` sub-attribute (RFC 7644 §3.4.2.2), which the parser fills in as ``sub``.
+    """
+
+    extension: str | None
+    attr: AttributeDef
+    sub: AttributeDef | None = None
+
+    @property
+    def target(self) -> AttributeDef:
+        """The attribute whose values are compared: the sub-attribute when there is one."""
+        return self.sub or self.attr
+
+    def __str__(self) -> str:
+        text = self.attr.name if self.sub is None else f"{self.attr.name}.{self.sub.name}"
+        return f"{self.extension}:{text}" if self.extension else text
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    """``path op value`` for one of ``eq ne co sw ew gt ge lt le``."""
+
+    path: Path
+    op: str
+    value: Value
+
+
+@dataclass(frozen=True, slots=True)
+class Present:
+    """``path pr``: the attribute has a non-empty value."""
+
+    path: Path
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    """Both operands match."""
+
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    """Either operand matches."""
+
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    """``not (filter)``."""
+
+    expr: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class ValuePath:
+    """``attr[filter]``: some value of the multi-valued complex ``attr`` matches ``filter``.
+
+    Paths inside ``filter`` name sub-attributes of ``attr`` (their ``attr`` is ``attr`` itself).  The Entra
+    form ``emails[type eq "work"].value eq "x"`` is parsed as ``emails[type eq "work" and value eq "x"]``.
+    """
+
+    extension: str | None
+    attr: AttributeDef
+    filter: Expr
+
+
+Expr = Compare | Present | And | Or | Not | ValuePath
+
+
+def walk(expr: Expr) -> list[Expr]:
+    """Every node of ``expr`` in pre-order, without recursion (filters may be deep)."""
+    out: list[Expr] = []
+    stack: list[Expr] = [expr]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        if isinstance(node, And | Or):
+            stack.append(node.right)
+            stack.append(node.left)
+        elif isinstance(node, Not):
+            stack.append(node.expr)
+        elif isinstance(node, ValuePath):
+            stack.append(node.filter)
+    return out

@@ -1,0 +1,388 @@
+"""The PATCH engine (RFC 7644 §3.5.2): operations applied atomically to a canonical document.
+
+:func:`apply_patch` takes the stored document and a PatchOp body and returns a new document; the stored one
+is never touched, so a failing operation leaves nothing half-applied.  Operations apply in order.
+
+Handled here because the RFC says so: ``add``/``replace``/``remove`` in any case, attribute and
+sub-attribute paths, value-filter paths (``emails[type eq "work"].value``), URN-qualified paths and extension
+roots, path-less values whose keys are themselves paths, ``primary`` kept unique, readOnly and immutable
+attributes protected, ``remove`` without a path refused with ``noTarget``.
+
+Handled here because identity providers send it (literal payloads are in ``tests/idp``):
+
+- Entra (without ``aadOptscim062020``) removes members with ``{"op":"Remove","path":"members",
+  "value":[{"value":"<id>"}]}``: a ``remove`` carrying a value removes only the values listed.
+- Entra adds and replaces through filters that match nothing yet (``emails[type eq "work"].value``,
+  ``roles[primary eq "True"].display``): the value is created with the filter's ``eq`` terms as its
+  sub-attributes.
+- Okta sends the group's own ``id`` inside a path-less ``replace`` value: equal to the resource's id, it is
+  ignored.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from scimcore.errors import InvalidFilter, InvalidPath, InvalidSyntax, InvalidValue, Mutability, NoTarget
+from scimcore.filter.ast import And, Compare, Expr
+from scimcore.filter.evaluate import compile_item_predicate
+from scimcore.filter.parser import parse_value_filter, resolve_path, split_attr_path
+from scimcore.schema.documents import coerce_attribute, coerce_complex, coerce_scalar, label
+from scimcore.schema.registry import AttributeDef, ResourceTypeDef
+
+PATCH_OP_URN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+OPS = frozenset({"add", "replace", "remove"})
+
+
+@dataclass(frozen=True, slots=True)
+class PatchPath:
+    """A parsed PATCH path: ``attr``, ``attr.sub``, ``attr[filter]``, ``attr[filter].sub`` or a schema root."""
+
+    text: str
+    extension: str | None
+    attr: AttributeDef | None
+    filter: Expr | None = None
+    sub: AttributeDef | None = None
+
+
+def parse_patch_path(rtype: ResourceTypeDef, text: str) -> PatchPath:
+    """Parse a PATCH ``path`` (RFC 7644 §3.5.2 ``PATH = attrPath / valuePath [subAttr]``)."""
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidPath("The 'path' must be a non-empty string.")
+    text = text.strip()
+    root = rtype.split_urn(text)
+    if root is not None and root[1] == "":
+        schema = root[0]
+        return PatchPath(text, None if schema.id == rtype.schema.id else schema.id, None)
+    head, filter_text, tail = text, None, ""
+    open_at = text.find("[")
+    if open_at != -1:
+        close_at = text.rfind("]")
+        if close_at < open_at:
+            raise InvalidPath(f"Path '{text}' has an unclosed '['.")
+        head, filter_text, tail = text[:open_at], text[open_at + 1 : close_at], text[close_at + 1 :]
+        if tail and (not tail.startswith(".") or "." in tail[1:] or len(tail) < 2):
+            raise InvalidPath(f"Path '{text}' has an invalid sub-attribute after ']'.")
+    try:
+        urn, name, sub = split_attr_path(head)
+        if filter_text is not None and sub is not None:
+            raise InvalidPath(f"Path '{text}': a value filter must follow a top-level attribute.")
+        resolved = resolve_path(rtype, urn, name, sub)
+    except InvalidFilter as exc:
+        raise InvalidPath(f"Path '{text}' is invalid: {exc.detail}") from None
+    attr, sub_def = resolved.attr, resolved.sub
+    expr: Expr | None = None
+    if filter_text is not None:
+        if not (attr.is_complex and attr.multi_valued):
+            raise InvalidPath(f"Path '{text}': '{attr.name}' is not a multi-valued complex attribute.")
+        try:
+            expr = parse_value_filter(filter_text, rtype, resolved.extension, attr)
+        except InvalidFilter as exc:
+            raise InvalidPath(f"Path '{text}' has an invalid filter: {exc.detail}") from None
+        if tail:
+            sub_def = attr.sub(tail[1:])
+            if sub_def is None:
+                raise InvalidPath(f"Path '{text}': unknown sub-attribute '{tail[1:]}' of '{attr.name}'.")
+    return PatchPath(text, resolved.extension, attr, expr, sub_def)
+
+
+def _eq_terms(expr: Expr) -> dict[str, Any] | None:
+    """The ``{sub: value}`` of a filter made only of ``eq`` terms joined by ``and``, else ``None``."""
+    if isinstance(expr, Compare) and expr.op == "eq" and expr.path.sub is not None:
+        return {expr.path.sub.name: expr.value}
+    if isinstance(expr, And):
+        left, right = _eq_terms(expr.left), _eq_terms(expr.right)
+        if left is None or right is None:
+            return None
+        return {**left, **right}
+    return None
+
+
+def _same_item(attr: AttributeDef, a: Any, b: Any) -> bool:
+    """Two values of a multi-valued attribute are one: equal, or equal ``value`` (and compatible ``type``)."""
+    if a == b:
+        return True
+    if not (attr.is_complex and isinstance(a, Mapping) and isinstance(b, Mapping)):
+        return False
+    value_def = attr.sub("value")
+    va, vb = a.get("value"), b.get("value")
+    if value_def is None or va is None or vb is None:
+        return False
+    if isinstance(va, str) and isinstance(vb, str) and not value_def.case_exact:
+        va, vb = va.lower(), vb.lower()
+    if va != vb:
+        return False
+    ta, tb = a.get("type"), b.get("type")
+    return ta is None or tb is None or ta == tb
+
+
+class _Patcher:
+    def __init__(self, rtype: ResourceTypeDef, doc: dict[str, Any]) -> None:
+        self.rtype = rtype
+        self.doc = doc
+        self.original = copy.deepcopy(doc)
+
+    def container(self, extension: str | None, create: bool) -> dict[str, Any] | None:
+        if extension is None:
+            return self.doc
+        found = self.doc.get(extension)
+        if found is None and create:
+            found = self.doc[extension] = {}
+        return found
+
+    def check_mutable(self, path: PatchPath, attr: AttributeDef, sub: AttributeDef | None) -> None:
+        where = label(attr, path.extension)
+        if attr.mutability == "readOnly" or (sub is not None and sub.mutability == "readOnly"):
+            raise Mutability(f"Attribute '{where}' is readOnly and cannot be modified.")
+        if attr.mutability == "immutable":
+            container = self.container(path.extension, False) or {}
+            original = (self.original if path.extension is None else self.original.get(path.extension) or {})
+            if original.get(attr.name) is not None and container.get(attr.name) is not None:
+                raise Mutability(f"Attribute '{where}' is immutable and already has a value.")
+
+    # -- operations ---------------------------------------------------------------------------------
+    def apply(self, op: str, path: PatchPath | None, value: Any) -> None:
+        if path is None:
+            if op == "remove":
+                raise NoTarget("A 'remove' operation needs a 'path'.")
+            self.apply_pathless(op, value)
+            return
+        if path.attr is None:
+            self.apply_root(op, path, value)
+            return
+        attr = path.attr
+        self.check_mutable(path, attr, path.sub)
+        if path.filter is not None:
+            self.apply_filtered(op, path, attr, value)
+        elif path.sub is not None:
+            self.apply_sub(op, path, attr, path.sub, value)
+        else:
+            self.apply_attr(op, path, attr, value)
+        container = self.container(path.extension, False)
+        if path.extension is not None and container is not None and not container:
+            del self.doc[path.extension]
+
+    def apply_pathless(self, op: str, value: Any) -> None:
+        if not isinstance(value, Mapping):
+            raise InvalidValue(f"A '{op}' without 'path' needs a JSON object as 'value'.")
+        for key, item in value.items():
+            if not isinstance(key, str) or key.lower() in ("schemas", "meta"):
+                continue
+            if key.lower() == "id":
+                if item is not None and item != self.doc.get("id"):
+                    raise Mutability("Attribute 'id' is readOnly and cannot be modified.")
+                continue
+            try:
+                path = parse_patch_path(self.rtype, key)
+            except InvalidPath:
+                if key[:4].lower() == "urn:":
+                    continue  # an undeclared extension (Entra custom attributes): ignored
+                raise
+            if item is None:
+                continue
+            self.apply(op, path, item)
+
+    def apply_root(self, op: str, path: PatchPath, value: Any) -> None:
+        if op == "remove":
+            if path.extension is None:
+                raise NoTarget("The core schema of a resource cannot be removed.")
+            self.doc.pop(path.extension, None)
+            return
+        if not isinstance(value, Mapping):
+            raise InvalidValue(f"The value for '{path.text}' must be a JSON object.")
+        prefix = f"{path.extension}:" if path.extension else ""
+        self.apply_pathless(op, {f"{prefix}{key}" if not key.lower().startswith("urn:") else key: v
+                                 for key, v in value.items() if isinstance(key, str)})
+
+    def apply_attr(self, op: str, path: PatchPath, attr: AttributeDef, value: Any) -> None:
+        where = label(attr, path.extension)
+        container = self.container(path.extension, op != "remove")
+        if op == "remove":
+            if container is None:
+                return
+            if attr.multi_valued and value is not None and isinstance(container.get(attr.name), list):
+                gone = coerce_attribute(attr, value, where) or []
+                kept = [v for v in container[attr.name] if not any(_same_item(attr, v, g) for g in gone)]
+                if kept:
+                    container[attr.name] = kept
+                else:
+                    container.pop(attr.name, None)
+                return
+            container.pop(attr.name, None)
+            return
+        assert container is not None
+        coerced = coerce_attribute(attr, value, where)
+        if coerced is None:
+            if op == "replace":
+                container.pop(attr.name, None)
+            return
+        if attr.multi_valued:
+            if op == "replace":
+                container[attr.name] = coerced
+                self.unique_primary(attr, container, coerced)
+                return
+            current: list[Any] = list(container.get(attr.name) or [])
+            for item in coerced:
+                for index, existing in enumerate(current):
+                    if _same_item(attr, existing, item):
+                        if isinstance(existing, dict) and isinstance(item, dict):
+                            current[index] = {**existing, **item}
+                        break
+                else:
+                    current.append(item)
+            container[attr.name] = current
+            self.unique_primary(attr, container, coerced)
+            return
+        if attr.is_complex and isinstance(container.get(attr.name), dict):
+            # RFC 7644 §3.5.2.1 and §3.5.2.3: sub-attributes not given are left unchanged.
+            merged = {**container[attr.name], **coerced}
+            container[attr.name] = merged
+            return
+        container[attr.name] = coerced
+
+    def apply_sub(self, op: str, path: PatchPath, attr: AttributeDef, sub: AttributeDef, value: Any) -> None:
+        where = f"{label(attr, path.extension)}.{sub.name}"
+        container = self.container(path.extension, op != "remove")
+        if container is None:
+            return
+        current = container.get(attr.name)
+        if op == "remove":
+            targets = current if isinstance(current, list) else [current] if isinstance(current, dict) else []
+            for item in targets:
+                item.pop(sub.name, None)
+            self.drop_empty(container, attr)
+            return
+        if value is None:
+            if op == "replace":
+                self.apply_sub("remove", path, attr, sub, None)
+            return
+        if attr.is_complex and attr.sub("value") is sub and isinstance(value, Mapping):
+            value = value.get("value")  # Entra: {"op":"replace","path":"manager.value","value":{"value":"x"}}
+        coerced = coerce_scalar(sub, value, where)
+        if attr.multi_valued:
+            items = current if isinstance(current, list) else []
+            if not items:
+                container[attr.name] = [{sub.name: coerced}]
+            for item in items:
+                item[sub.name] = coerced
+            return
+        if isinstance(current, dict):
+            current[sub.name] = coerced
+        else:
+            container[attr.name] = {sub.name: coerced}
+        if attr.name == "manager" and sub.name == "value" and coerced == "":
+            container.pop(attr.name, None)
+
+    def apply_filtered(self, op: str, path: PatchPath, attr: AttributeDef, value: Any) -> None:
+        assert path.filter is not None
+        matches = compile_item_predicate(path.filter)
+        container = self.container(path.extension, op != "remove")
+        if container is None:
+            return
+        items: list[Any] = list(container.get(attr.name) or [])
+        hits = [i for i, item in enumerate(items) if isinstance(item, Mapping) and matches(item)]
+        where = label(attr, path.extension)
+        sub = path.sub
+        if op == "remove":
+            if sub is not None:
+                for i in hits:
+                    items[i].pop(sub.name, None)
+                items = [item for item in items if item]
+            else:
+                items = [item for i, item in enumerate(items) if i not in hits]
+            if items:
+                container[attr.name] = items
+            else:
+                container.pop(attr.name, None)
+            return
+        if value is None:
+            return
+        if not hits:
+            terms = _eq_terms(path.filter)
+            if terms is None:
+                raise NoTarget(f"No value of '{where}' matches the filter in path '{path.text}'.")
+            seed = coerce_complex(attr, terms, where) or {}
+            new = {**seed, sub.name: coerce_scalar(sub, value, f"{where}.{sub.name}")} if sub else {
+                **seed,
+                **(coerce_complex(attr, value, where) or {}),
+            }
+            items.append(new)
+            container[attr.name] = items
+            self.unique_primary(attr, container, [new])
+            return
+        touched = []
+        for i in hits:
+            if sub is not None:
+                items[i] = {**items[i], sub.name: coerce_scalar(sub, value, f"{where}.{sub.name}")}
+            else:
+                replacement = coerce_complex(attr, value, where) or {}
+                items[i] = {**items[i], **replacement} if op == "add" else replacement
+            touched.append(items[i])
+        container[attr.name] = [item for item in items if item]
+        self.unique_primary(attr, container, touched)
+
+    # -- invariants ---------------------------------------------------------------------------------
+    @staticmethod
+    def unique_primary(attr: AttributeDef, container: dict[str, Any], touched: list[Any]) -> None:
+        """RFC 7643 §2.4: ``primary: true`` appears at most once; the value just written wins."""
+        if attr.sub("primary") is None:
+            return
+        chosen = next((t for t in reversed(touched) if isinstance(t, dict) and t.get("primary") is True), None)
+        items = container.get(attr.name) or []
+        if chosen is None:
+            first = [i for i in items if isinstance(i, dict) and i.get("primary") is True]
+            if len(first) <= 1:
+                return
+            chosen = first[-1]
+        for item in items:
+            if item is not chosen and isinstance(item, dict) and item.get("primary") is True:
+                item["primary"] = False
+
+    @staticmethod
+    def drop_empty(container: dict[str, Any], attr: AttributeDef) -> None:
+        current = container.get(attr.name)
+        if isinstance(current, list):
+            kept = [item for item in current if item]
+            if kept:
+                container[attr.name] = kept
+            else:
+                container.pop(attr.name, None)
+        elif isinstance(current, dict) and not current:
+            container.pop(attr.name, None)
+
+
+def parse_operations(body: Any) -> list[tuple[str, str | None, Any]]:
+    """Check a PatchOp message (RFC 7644 §3.5.2) and return its operations as ``(op, path, value)``."""
+    if not isinstance(body, Mapping):
+        raise InvalidSyntax("The PATCH body must be a JSON object.")
+    schemas = body.get("schemas")
+    if not isinstance(schemas, list) or PATCH_OP_URN.lower() not in [str(s).lower() for s in schemas]:
+        raise InvalidSyntax(f"The PATCH body must list '{PATCH_OP_URN}' in 'schemas'.")
+    operations = body.get("Operations", body.get("operations"))
+    if not isinstance(operations, list) or not operations:
+        raise InvalidSyntax("The PATCH body needs a non-empty 'Operations' list.")
+    out: list[tuple[str, str | None, Any]] = []
+    for index, operation in enumerate(operations):
+        if not isinstance(operation, Mapping):
+            raise InvalidSyntax(f"Operations[{index}] must be a JSON object.")
+        op = operation.get("op")
+        if not isinstance(op, str) or op.lower() not in OPS:
+            raise InvalidSyntax(f"Operations[{index}].op must be 'add', 'replace' or 'remove', got {op!r}.")
+        path = operation.get("path")
+        if path is not None and not isinstance(path, str):
+            raise InvalidPath(f"Operations[{index}].path must be a string.")
+        out.append((op.lower(), path or None, operation.get("value")))
+    return out
+
+
+def apply_patch(rtype: ResourceTypeDef, doc: Mapping[str, Any], body: Any) -> dict[str, Any]:
+    """Apply a PatchOp body to a copy of ``doc`` and return the copy; ``doc`` itself is never changed."""
+    operations = parse_operations(body)
+    patcher = _Patcher(rtype, copy.deepcopy(dict(doc)))
+    for op, path_text, value in operations:
+        path = parse_patch_path(rtype, path_text) if path_text is not None else None
+        patcher.apply(op, path, value)
+    return patcher.doc

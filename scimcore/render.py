@@ -1,0 +1,183 @@
+"""Turning stored documents into response documents (RFC 7643 §2.4 ``returned``, RFC 7644 §3.4.2.5, §3.9).
+
+:class:`Projection` is compiled once per request from ``attributes`` / ``excludedAttributes`` and applied to
+every resource of a response.  Rendering adds what the store does not keep — ``schemas``, ``meta.location``,
+``$ref`` of members and the computed ``groups`` — and removes what must never leave: ``returned: never``
+attributes (``password``) above all.  This module does no I/O; computed values are passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from scimcore.errors import InvalidFilter, InvalidValue
+from scimcore.filter.parser import resolve_path, split_attr_path
+from scimcore.schema.documents import schemas_of
+from scimcore.schema.registry import AttributeDef, ResourceTypeDef
+
+Selector = tuple[str | None, str, str | None]  # (extension URN or None, attribute, sub-attribute)
+
+
+def parse_attribute_list(rtype: ResourceTypeDef, text: str, param: str) -> list[Selector]:
+    """Parse a comma-separated ``attributes``/``excludedAttributes`` value (RFC 7644 §3.9)."""
+    out: list[Selector] = []
+    for raw in text.split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        root = rtype.split_urn(item)
+        if root is not None and root[1] == "":
+            schema = root[0]
+            if schema.id != rtype.schema.id:
+                out.append((schema.id, "", None))
+            continue
+        try:
+            urn, name, sub = split_attr_path(item)
+            path = resolve_path(rtype, urn, name, sub)
+        except InvalidFilter as exc:
+            raise InvalidValue(f"Parameter '{param}' names {exc.detail}.") from None
+        out.append((path.extension, path.attr.name, path.sub.name if path.sub else None))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """Which attributes a response carries: ``include`` (``attributes``) or ``exclude`` (``excludedAttributes``)."""
+
+    include: tuple[Selector, ...] | None = None
+    exclude: tuple[Selector, ...] = ()
+
+    @classmethod
+    def from_params(
+        cls, rtype: ResourceTypeDef, attributes: str | None, excluded: str | None
+    ) -> Projection:
+        """Build from query or ``.search`` parameters; ``attributes`` wins if both are given."""
+        if attributes:
+            return cls(include=tuple(parse_attribute_list(rtype, attributes, "attributes")))
+        if excluded:
+            return cls(exclude=tuple(parse_attribute_list(rtype, excluded, "excludedAttributes")))
+        return cls()
+
+    def omits(self, name: str) -> bool:
+        """True when core attribute ``name`` is certainly not returned (so the store need not read it)."""
+        if self.include is not None:
+            return not any(ext is None and attr == name for ext, attr, _ in self.include)
+        return any(ext is None and attr == name and sub is None for ext, attr, sub in self.exclude)
+
+    def wants(self, extension: str | None, attr: AttributeDef) -> bool | set[str]:
+        """Whether to return ``attr``: ``True``, ``False``, or the set of sub-attribute names to keep."""
+        if attr.returned == "never":
+            return False
+        if attr.returned == "always":
+            return True
+        if self.include is not None:
+            subs: set[str] = set()
+            for ext, name, sub in self.include:
+                if ext == extension and name == "" and extension is not None:
+                    return attr.returned != "request"
+                if ext == extension and name == attr.name:
+                    if sub is None:
+                        return True
+                    subs.add(sub)
+            return subs or False
+        if attr.returned == "request":
+            return False
+        removed: set[str] = set()
+        for ext, name, sub in self.exclude:
+            if ext == extension and name == "" and extension is not None:
+                return False
+            if ext == extension and name == attr.name:
+                if sub is None:
+                    return False
+                removed.add(sub)
+        if removed:
+            return {s.name for s in attr.sub_attributes.values() if s.name not in removed} or False
+        return True
+
+
+def _project_value(attr: AttributeDef, value: Any, subs: bool | set[str]) -> Any:
+    if subs is True:
+        if attr.is_complex:
+            return _strip_never(attr, value)
+        return value
+    assert isinstance(subs, set)
+    if isinstance(value, list):
+        kept = [{k: v for k, v in item.items() if k in subs} for item in value if isinstance(item, dict)]
+        kept = [item for item in kept if item]
+        return kept or None
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if k in subs} or None
+    return None
+
+
+def _strip_never(attr: AttributeDef, value: Any) -> Any:
+    never = [s.name for s in attr.sub_attributes.values() if s.returned == "never"]
+    if not never:
+        return value
+    if isinstance(value, list):
+        return [{k: v for k, v in item.items() if k not in never} for item in value]
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if k not in never}
+    return value
+
+
+def format_members(members: list[dict[str, Any]], base_url: str, endpoints: Mapping[str, str]) -> None:
+    """Add ``$ref`` to group members in place (RFC 7643 §4.2), from their ``type`` and id."""
+    for member in members:
+        endpoint = endpoints.get(member.get("type") or "User")
+        if endpoint is not None and "value" in member:
+            member["$ref"] = f"{base_url}{endpoint}/{member['value']}"
+
+
+def render_resource(
+    rtype: ResourceTypeDef,
+    doc: Mapping[str, Any],
+    base_url: str,
+    projection: Projection,
+    computed: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The response document for one stored resource."""
+    source: dict[str, Any] = dict(doc)
+    if computed:
+        source.update(computed)
+    out: dict[str, Any] = {"schemas": schemas_of(rtype, source), "id": source["id"]}
+    for key, value in source.items():
+        if key in ("id", "schemas") or value is None:
+            continue
+        if key == "meta":
+            attr = rtype.attr("meta")
+            assert attr is not None
+            wanted = projection.wants(None, attr)
+            if wanted:
+                meta = dict(value)
+                meta["location"] = f"{base_url}{rtype.endpoint}/{source['id']}"
+                out["meta"] = meta if wanted is True else _project_value(attr, meta, wanted)
+            continue
+        ext = rtype.extension(key) if key.startswith("urn:") else None
+        if ext is not None:
+            projected = {}
+            for name, sub_value in value.items():
+                sub_attr = ext.attr(name)
+                if sub_attr is None or sub_value is None:
+                    continue
+                wanted = projection.wants(ext.id, sub_attr)
+                if wanted:
+                    kept = _project_value(sub_attr, sub_value, wanted)
+                    if kept is not None:
+                        projected[sub_attr.name] = kept
+            if projected:
+                out[ext.id] = projected
+            continue
+        attr = rtype.attr(key)
+        if attr is None:
+            continue
+        wanted = projection.wants(None, attr)
+        if wanted:
+            kept = _project_value(attr, value, wanted)
+            if kept is not None:
+                out[attr.name] = kept
+    out["schemas"] = [s for s in out["schemas"] if s == rtype.schema.id or s in out]
+    return out
+

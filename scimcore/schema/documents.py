@@ -1,0 +1,238 @@
+"""Turning request JSON into canonical resource documents, driven by compiled schema metadata.
+
+A canonical document is a plain ``dict``: attribute names spelt as their schema spells them, extension
+attributes nested under their schema URN, no ``null`` values, booleans as booleans, multi-valued attributes
+as lists.  The store keeps canonical documents; the PATCH engine and the renderer work on them.
+
+Accepted on input because identity providers send it (see ``scimcore.compat``): attribute names in any case
+(RFC 7643 §2.1), ``null`` meaning absent, ``"True"``/``"False"`` for booleans, a single value where a list
+belongs, URN-qualified attribute paths as top-level keys, schema URIs that are not declared extensions, and
+any e-mail address syntax (``user@corp.local``).  Rejected with a SCIM error naming the attribute: values of
+the wrong type, and changes to readOnly or immutable attributes where the caller asks for that check.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from typing import Any
+
+from scimcore.errors import InvalidSyntax, InvalidValue
+from scimcore.filter.parser import parse_datetime
+from scimcore.schema.registry import AttributeDef, ResourceTypeDef
+
+IGNORED_ON_INPUT = frozenset({"schemas", "id", "meta"})
+
+
+def label(attr: AttributeDef, extension: str | None = None) -> str:
+    """The attribute's path for error messages (``name.givenName``, ``urn:...:User:manager``)."""
+    return f"{extension}:{attr.path}" if extension else attr.path
+
+
+def coerce_scalar(attr: AttributeDef, value: Any, where: str) -> Any:
+    """Check (and where unambiguous convert) one simple value for ``attr`` (RFC 7643 §2.3)."""
+    kind = attr.type
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise InvalidValue(f"Attribute '{where}' must be a boolean, got {_show(value)}.")
+    if kind == "integer":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise InvalidValue(f"Attribute '{where}' must be an integer, got {_show(value)}.")
+    if kind == "decimal":
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return value
+        raise InvalidValue(f"Attribute '{where}' must be a decimal number, got {_show(value)}.")
+    if kind == "complex":
+        raise InvalidValue(f"Attribute '{where}' is complex and must be a JSON object, got {_show(value)}.")
+    if not isinstance(value, str):
+        if kind == "string" and isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        raise InvalidValue(f"Attribute '{where}' must be a string, got {_show(value)}.")
+    if kind == "dateTime" and parse_datetime(value) is None:
+        raise InvalidValue(f"Attribute '{where}' must be an xsd:dateTime, got {_show(value)}.")
+    if kind == "binary":
+        try:
+            base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidValue(f"Attribute '{where}' must be base64-encoded binary.") from None
+    return value
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if not isinstance(value, dict | list) else type(value).__name__
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def coerce_complex(attr: AttributeDef, value: Any, where: str) -> dict[str, Any] | None:
+    """Canonicalise one complex value: sub-attribute names fixed, unknown ones dropped, nulls removed.
+
+    Entra sends a manager as a bare id string: a string where a complex value with a ``value`` sub-attribute
+    belongs is read as ``{"value": string}``.
+    """
+    if isinstance(value, str) and attr.sub("value") is not None:
+        value = {"value": value}
+    if not isinstance(value, Mapping):
+        raise InvalidValue(f"Attribute '{where}' must be a JSON object, got {_show(value)}.")
+    out: dict[str, Any] = {}
+    for key, sub_value in value.items():
+        sub = attr.sub(key)
+        if sub is None or sub_value is None:
+            continue
+        out[sub.name] = coerce_scalar(sub, sub_value, f"{where}.{sub.name}")
+    return out or None
+
+
+def coerce_attribute(attr: AttributeDef, value: Any, where: str) -> Any:
+    """Canonicalise a whole attribute value (plural or singular); ``None`` when nothing is left."""
+    if value is None:
+        return None
+    if attr.multi_valued:
+        items = value if isinstance(value, list) else [value]
+        out = []
+        for index, item in enumerate(items):
+            if item is None:
+                continue
+            at = f"{where}[{index}]"
+            coerced = coerce_complex(attr, item, at) if attr.is_complex else coerce_scalar(attr, item, at)
+            if coerced is not None and coerced not in out:
+                out.append(coerced)
+        return out or None
+    if isinstance(value, list):
+        # Entra sends a single complex value (the manager) wrapped in a one-element array.
+        if len(value) == 1:
+            value = value[0]
+        elif not value:
+            return None
+        else:
+            raise InvalidValue(f"Attribute '{where}' is single-valued, got a list of {len(value)} values.")
+    if attr.is_complex:
+        return coerce_complex(attr, value, where)
+    return coerce_scalar(attr, value, where)
+
+
+def _apply_key(
+    rtype: ResourceTypeDef, doc: dict[str, Any], key: str, value: Any, skip_readonly: bool
+) -> None:
+    """Place ``key: value`` of a request body into ``doc``; ``key`` may be a URN-qualified path."""
+    if key in IGNORED_ON_INPUT or key.lower() in IGNORED_ON_INPUT:
+        return
+    split = rtype.split_urn(key) if key[:4].lower() == "urn:" else None
+    if split is not None:
+        schema, rest = split
+        if not rest:
+            if schema.id == rtype.schema.id:
+                if isinstance(value, Mapping):
+                    for sub_key, sub_value in value.items():
+                        _apply_key(rtype, doc, sub_key, sub_value, skip_readonly)
+                return
+            if value is None:
+                return
+            if not isinstance(value, Mapping):
+                raise InvalidValue(f"Extension '{schema.id}' must be a JSON object.")
+            for sub_key, sub_value in value.items():
+                _place(doc, schema.id, schema.attr(sub_key), sub_key, sub_value, skip_readonly, rtype)
+            return
+        name, _, sub = rest.partition(".")
+        extension = None if schema.id == rtype.schema.id else schema.id
+        attr = rtype.attr(name) if extension is None else schema.attr(name)
+        if sub and attr is not None:
+            value = {sub: value}
+        _place(doc, extension, attr, rest, value, skip_readonly, rtype)
+        return
+    if key[:4].lower() == "urn:":
+        return  # a schema this resource type does not declare (Entra's custom extensions): ignored
+    name, dot, sub = key.partition(".")
+    attr = rtype.attr(name)
+    if dot and attr is not None and attr.is_complex:
+        value = {sub: value}
+    _place(doc, None, attr, key, value, skip_readonly, rtype)
+
+
+def _place(
+    doc: dict[str, Any],
+    extension: str | None,
+    attr: AttributeDef | None,
+    key: str,
+    value: Any,
+    skip_readonly: bool,
+    rtype: ResourceTypeDef,
+) -> None:
+    if attr is None or value is None:
+        return  # unknown attributes are ignored (RFC 7644 §3.3 lets the service provider drop them)
+    if skip_readonly and attr.mutability == "readOnly":
+        return
+    where = label(attr, extension)
+    coerced = coerce_attribute(attr, value, where)
+    container = doc if extension is None else doc.setdefault(extension, {})
+    if coerced is None:
+        return
+    existing = container.get(attr.name)
+    if attr.is_complex and not attr.multi_valued and isinstance(existing, dict):
+        existing.update(coerced)
+    else:
+        container[attr.name] = coerced
+
+
+def normalise_resource(rtype: ResourceTypeDef, body: Any) -> dict[str, Any]:
+    """Turn a POST/PUT body into a canonical document (RFC 7644 §3.3, §3.5.1).
+
+    readOnly attributes (``id``, ``meta``, ``groups``) are ignored; required attributes are checked by
+    :func:`check_required`, immutability by the service against the stored document.
+    """
+    if not isinstance(body, Mapping):
+        raise InvalidSyntax("The request body must be a JSON object.")
+    schemas = body.get("schemas")
+    if schemas is not None and (
+        not isinstance(schemas, list) or not all(isinstance(s, str) for s in schemas)
+    ):
+        raise InvalidSyntax("'schemas' must be a list of schema URIs.")
+    if schemas is not None and not any(s.lower() == rtype.schema.id.lower() for s in schemas):
+        raise InvalidValue(f"'schemas' must contain '{rtype.schema.id}' for a {rtype.name}.")
+    doc: dict[str, Any] = {}
+    for key, value in body.items():
+        if not isinstance(key, str):
+            continue
+        _apply_key(rtype, doc, key, value, skip_readonly=True)
+    for urn in [k for k, v in doc.items() if k.startswith("urn:") and not v]:
+        del doc[urn]
+    return doc
+
+
+def check_required(rtype: ResourceTypeDef, doc: Mapping[str, Any]) -> None:
+    """Every ``required`` top-level attribute of the core schema and required extensions is present."""
+    for attr in rtype.schema.attributes.values():
+        if attr.required and attr.mutability != "readOnly" and doc.get(attr.name) in (None, "", [], {}):
+            raise InvalidValue(f"Attribute '{attr.name}' is required.")
+    for schema, required in rtype.extensions.values():
+        ext = doc.get(schema.id) or {}
+        if required and not ext:
+            raise InvalidValue(f"Extension '{schema.id}' is required.")
+        if ext:
+            for attr in schema.attributes.values():
+                if attr.required and attr.mutability != "readOnly" and ext.get(attr.name) in (None, "", [], {}):
+                    raise InvalidValue(f"Attribute '{schema.id}:{attr.name}' is required.")
+
+
+def schemas_of(rtype: ResourceTypeDef, doc: Mapping[str, Any]) -> list[str]:
+    """The ``schemas`` list of a document: the core schema and every extension it carries."""
+    out = [rtype.schema.id]
+    for schema, _ in rtype.extensions.values():
+        if doc.get(schema.id):
+            out.append(schema.id)
+    return out
+
+
+def canonical_key(rtype: ResourceTypeDef, key: str) -> str | None:
+    """The canonical spelling of a top-level key (attribute or extension URN), or ``None`` if unknown."""
+    attr = rtype.attr(key)
+    if attr is not None:
+        return attr.name
+    ext = rtype.extension(key)
+    return ext.id if ext else None

@@ -1,0 +1,610 @@
+"""The SCIM service: a request value in, a response value out (RFC 7644).
+
+Does: routing through one table, authentication through a hook, content negotiation, the protocol rules of
+RFC 7644 §3 (create, read, list, replace, patch, delete, ETags and preconditions, projection, paging), and
+conversion of every error into a SCIM Error response in exactly one place (:func:`error_response`).
+
+Does not: open sockets or read configuration files (adapters and the CLI do), store anything (the store
+port does), or know any web framework.  Clock and id generation are injected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import secrets
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from scimcore import discovery
+from scimcore.auth import Authenticator
+from scimcore.errors import (
+    InternalError,
+    InvalidFilter,
+    InvalidSyntax,
+    InvalidValue,
+    MethodNotAllowed,
+    Mutability,
+    NotFound,
+    NotImplementedYet,
+    PayloadTooLarge,
+    PreconditionFailed,
+    ScimError,
+    Unauthorized,
+    UnsupportedMediaType,
+)
+from scimcore.filter.parser import DEFAULT_LIMITS, FilterLimits, parse_filter, resolve_path, split_attr_path
+from scimcore.patch import apply_patch
+from scimcore.render import Projection, format_members, render_resource
+from scimcore.schema.documents import check_required, normalise_resource
+from scimcore.schema.registry import ResourceTypeDef, SchemaRegistry
+from scimcore.store.port import DEFAULT_DIRECTORY, Document, Page, Query, Store
+from scimcore.transport import SCIM_MEDIA_TYPE, ScimRequest, ScimResponse
+
+logger = logging.getLogger("scimcore")
+
+LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+JSON_TYPES = ("application/scim+json", "application/json")
+WRITE_RETRIES = 8
+
+# The routing table: path pattern -> {method: handler name}.  "{type}" is a resource type's endpoint,
+# "{id}" any single segment.  Order matters only between literal and pattern segments: literals first.
+ROUTES: tuple[tuple[str, Mapping[str, str]], ...] = (
+    ("/ServiceProviderConfig", {"GET": "get_service_provider_config"}),
+    ("/ResourceTypes", {"GET": "list_resource_types"}),
+    ("/ResourceTypes/{id}", {"GET": "get_resource_type"}),
+    ("/Schemas", {"GET": "list_schemas"}),
+    ("/Schemas/{id}", {"GET": "get_schema"}),
+    ("/Bulk", {"POST": "not_implemented"}),
+    ("/Me", {m: "not_implemented" for m in ("GET", "POST", "PUT", "PATCH", "DELETE")}),
+    ("/.search", {"POST": "search_root"}),
+    ("/", {"GET": "list_root"}),
+    ("/{type}", {"GET": "list_resources", "POST": "create_resource"}),
+    ("/{type}/.search", {"POST": "search_resources"}),
+    ("/{type}/{id}", {"GET": "get_resource", "PUT": "replace_resource", "PATCH": "patch_resource",
+                      "DELETE": "delete_resource"}),
+)
+
+
+def utc_now() -> datetime:
+    """The current time in UTC (the default clock)."""
+    return datetime.now(timezone.utc)
+
+
+def format_datetime(value: datetime) -> str:
+    """An xsd:dateTime in UTC with milliseconds and ``Z`` (RFC 7643 §2.3.5)."""
+    value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash of a ``password`` attribute; the clear text is never stored (RFC 7643 §4.1.1)."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    return f"scrypt$16384$8$1${salt.hex()}${digest.hex()}"
+
+
+def _next_version(version: str | None) -> str:
+    number = 0
+    if version and version.startswith('W/"') and version.endswith('"'):
+        try:
+            number = int(version[3:-1])
+        except ValueError:
+            number = 0
+    return f'W/"{number + 1}"'
+
+
+def _dumps(doc: Any) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceConfig:
+    """Tunable limits and behaviours of a :class:`ScimService`."""
+
+    max_body_bytes: int = 4 * 1024 * 1024
+    default_page_size: int = 100
+    max_page_size: int = 1000
+    filter_limits: FilterLimits = DEFAULT_LIMITS
+    group_patch_returns_body: bool = True
+    documentation_uri: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    segments: tuple[str, ...]
+    handlers: Mapping[str, str]
+
+
+@dataclass(slots=True)
+class _Context:
+    request: ScimRequest
+    params: dict[str, str]
+    directory: str
+    rtype: ResourceTypeDef | None = None
+    resource_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def error_response(exc: BaseException) -> ScimResponse:
+    """The one place where errors become responses (RFC 7644 §3.12); a 500 reveals nothing internal."""
+    if not isinstance(exc, ScimError):
+        logger.error("unhandled %s while serving a request", type(exc).__name__)
+        logger.debug("unhandled error", exc_info=exc)
+        exc = InternalError()
+    headers = [("Content-Type", SCIM_MEDIA_TYPE), *exc.headers.items()]
+    return ScimResponse(exc.status, tuple(headers), _dumps(exc.body()))
+
+
+class ScimService:
+    """A SCIM 2.0 service provider over a :class:`~scimcore.store.port.Store`.
+
+    ``handle`` is the synchronous entry point; ``handle_async`` serves asyncio servers and runs blocking
+    stores in a worker thread so the event loop never waits on I/O.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        registry: SchemaRegistry | None = None,
+        authenticator: Authenticator | None = None,
+        config: ServiceConfig | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        password_hasher: Callable[[str], str] = hash_password,
+    ) -> None:
+        self.store = store
+        self.registry = registry or SchemaRegistry.default()
+        self.authenticator = authenticator
+        self.config = config or ServiceConfig()
+        self.clock = clock
+        self.new_id = new_id
+        self.password_hasher = password_hasher
+        self.capabilities = discovery.Capabilities(
+            max_results=self.config.max_page_size,
+            default_page_size=self.config.default_page_size,
+            documentation_uri=self.config.documentation_uri,
+        )
+        self._routes = [_Route(tuple(p.strip("/").split("/")) if p != "/" else (), h) for p, h in ROUTES]
+
+    # -- entry points -------------------------------------------------------------------------------
+    def handle(self, request: ScimRequest) -> ScimResponse:
+        """Serve one request; never raises."""
+        try:
+            return self._dispatch(request)
+        except Exception as exc:  # noqa: BLE001 - converted to a SCIM error in one place
+            return error_response(exc)
+
+    async def handle_async(self, request: ScimRequest) -> ScimResponse:
+        """Serve one request from an event loop; blocking stores run in a worker thread."""
+        if getattr(self.store, "blocking", True):
+            return await asyncio.to_thread(self.handle, request)
+        return self.handle(request)
+
+    # -- routing ------------------------------------------------------------------------------------
+    def _dispatch(self, request: ScimRequest) -> ScimResponse:
+        if len(request.body) > self.config.max_body_bytes:
+            raise PayloadTooLarge(f"The request body exceeds {self.config.max_body_bytes} bytes.")
+        subject = request.subject
+        if self.authenticator is not None:
+            subject = self.authenticator(request)
+            if subject is None:
+                raise Unauthorized()
+        path = request.path.split("?", 1)[0]
+        segments = tuple(s for s in path.strip("/").split("/") if s) if path.strip("/") else ()
+        ctx = _Context(request, request.query_params(), request.directory or DEFAULT_DIRECTORY)
+        allowed: list[str] | None = None
+        for route in self._routes:
+            if not self._match(route, segments, ctx):
+                continue
+            handler_name = route.handlers.get(request.method.upper())
+            if handler_name is None:
+                allowed = sorted(route.handlers)
+                break
+            handler: Callable[[_Context], ScimResponse] = getattr(self, "_" + handler_name)
+            return handler(ctx)
+        if allowed is not None:
+            raise MethodNotAllowed(f"{request.method.upper()} is not allowed on {path}.", allowed)
+        raise NotFound(f"No SCIM endpoint at '{path}'.")
+
+    def _match(self, route: _Route, segments: tuple[str, ...], ctx: _Context) -> bool:
+        if len(route.segments) != len(segments):
+            return False
+        rtype: ResourceTypeDef | None = None
+        resource_id: str | None = None
+        for pattern, segment in zip(route.segments, segments, strict=True):
+            if pattern == "{type}":
+                rtype = self.registry.by_endpoint("/" + segment)
+                if rtype is None:
+                    return False
+            elif pattern == "{id}":
+                resource_id = segment
+            elif pattern.lower() != segment.lower():
+                return False
+        ctx.rtype, ctx.resource_id = rtype, resource_id
+        return True
+
+    # -- helpers ------------------------------------------------------------------------------------
+    def _respond(
+        self, status: int, doc: Any, headers: list[tuple[str, str]] | None = None
+    ) -> ScimResponse:
+        all_headers = [("Content-Type", SCIM_MEDIA_TYPE), *(headers or [])]
+        return ScimResponse(status, tuple(all_headers), _dumps(doc) if doc is not None else b"")
+
+    def _json_body(self, ctx: _Context) -> Any:
+        request = ctx.request
+        content_type = request.headers.get("content-type", "")
+        media = content_type.split(";", 1)[0].strip().lower()
+        if media and media not in JSON_TYPES:
+            raise UnsupportedMediaType(
+                f"Content-Type '{media}' is not supported; send application/scim+json or application/json."
+            )
+        if not request.body.strip():
+            raise InvalidSyntax("The request body is empty.")
+        try:
+            return json.loads(request.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            where = f" at line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+            raise InvalidSyntax(f"The request body is not valid JSON{where}.") from None
+
+    def _rtype(self, ctx: _Context) -> ResourceTypeDef:
+        assert ctx.rtype is not None
+        return ctx.rtype
+
+    def _projection(self, ctx: _Context, source: Mapping[str, Any] | None = None) -> Projection:
+        params = source if source is not None else ctx.params
+        attributes = params.get("attributes")
+        excluded = params.get("excludedAttributes")
+        if isinstance(attributes, list):
+            attributes = ",".join(str(a) for a in attributes)
+        if isinstance(excluded, list):
+            excluded = ",".join(str(a) for a in excluded)
+        if attributes is not None and not isinstance(attributes, str):
+            raise InvalidValue("'attributes' must be a comma-separated string or a list of strings.")
+        if excluded is not None and not isinstance(excluded, str):
+            raise InvalidValue("'excludedAttributes' must be a comma-separated string or a list of strings.")
+        return Projection.from_params(self._rtype(ctx), attributes, excluded)
+
+    def _omit(self, rtype: ResourceTypeDef, projection: Projection) -> frozenset[str]:
+        return frozenset(n for n in ("members",) if rtype.attr(n) is not None and projection.omits(n))
+
+    def _computed(self, rtype: ResourceTypeDef, doc: Document, projection: Projection, ctx: _Context) -> dict[str, Any]:
+        computed: dict[str, Any] = {}
+        groups_attr = rtype.attr("groups")
+        if groups_attr is not None and groups_attr.mutability == "readOnly" and projection.wants(None, groups_attr):
+            group_type = self.registry.find_resource_type("Group")
+            endpoint = group_type.endpoint if group_type else "/Groups"
+            refs = self.store.groups_of(doc["id"], directory=ctx.directory)
+            if refs:
+                computed["groups"] = [
+                    {
+                        "value": ref.group_id,
+                        "$ref": f"{ctx.request.base_url}{endpoint}/{ref.group_id}",
+                        **({"display": ref.display} if ref.display else {}),
+                        "type": "direct",
+                    }
+                    for ref in refs
+                ]
+        return computed
+
+    def _render(self, rtype: ResourceTypeDef, doc: Document, projection: Projection, ctx: _Context) -> dict[str, Any]:
+        members = doc.get("members")
+        if isinstance(members, list):
+            endpoints = {t.name: t.endpoint for t in self.registry.resource_types}
+            format_members(members, ctx.request.base_url, endpoints)
+        return render_resource(rtype, doc, ctx.request.base_url, projection, self._computed(rtype, doc, projection, ctx))
+
+    def _resource_response(
+        self, status: int, rtype: ResourceTypeDef, doc: Document, ctx: _Context, *, location: bool = False
+    ) -> ScimResponse:
+        body = self._render(rtype, doc, self._projection(ctx), ctx)
+        headers = [("ETag", doc["meta"]["version"])]
+        if location:
+            headers.append(("Location", f"{ctx.request.base_url}{rtype.endpoint}/{doc['id']}"))
+        return self._respond(status, body, headers)
+
+    def _load(self, rtype: ResourceTypeDef, ctx: _Context, omit: frozenset[str] = frozenset()) -> Document:
+        assert ctx.resource_id is not None
+        doc = self.store.get(rtype, ctx.resource_id, directory=ctx.directory, omit=omit)
+        if doc is None:
+            raise NotFound(f"{rtype.name} '{ctx.resource_id}' not found.")
+        return doc
+
+    def _check_if_match(self, ctx: _Context, doc: Document) -> str | None:
+        """The client's expected version from ``If-Match`` (RFC 7644 §3.14), checked against ``doc``."""
+        header = ctx.request.headers.get("if-match")
+        if header is None or header.strip() == "*":
+            return None
+        wanted = [v.strip() for v in header.split(",")]
+        current = doc["meta"]["version"]
+        if not any(_same_etag(w, current) for w in wanted):
+            raise PreconditionFailed(f"The resource is at version {current}; If-Match asked for {header.strip()}.")
+        return current
+
+    def _new_meta(self, rtype: ResourceTypeDef, previous: Mapping[str, Any] | None) -> dict[str, Any]:
+        now = format_datetime(self.clock())
+        return {
+            "resourceType": rtype.name,
+            "created": previous["created"] if previous else now,
+            "lastModified": now,
+            "version": _next_version(previous["version"] if previous else None),
+        }
+
+    def _check_members(self, rtype: ResourceTypeDef, doc: Document, before: Document | None, ctx: _Context) -> None:
+        """Members must name existing resources; their ``type`` is filled in from what they are."""
+        members = doc.get("members")
+        if rtype.attr("members") is None or not isinstance(members, list):
+            return
+        known = {m["value"]: m.get("type") for m in (before or {}).get("members") or [] if "value" in m}
+        new_ids = [m["value"] for m in members if "value" in m and m["value"] not in known]
+        types = self.store.resource_types_of(new_ids, directory=ctx.directory) if new_ids else {}
+        seen: set[str] = set()
+        kept = []
+        for member in members:
+            value = member.get("value")
+            if not value:
+                raise InvalidValue("Every member of 'members' needs a 'value'.")
+            if value in seen:
+                continue
+            seen.add(value)
+            kind = known.get(value) or types.get(value)
+            if kind is None:
+                raise InvalidValue(f"Member '{value}' of 'members' does not exist.")
+            member.pop("$ref", None)
+            member["type"] = kind
+            kept.append(member)
+        doc["members"] = kept
+
+    def _prepare_password(self, doc: Document, before: Document | None) -> None:
+        password = doc.get("password")
+        if password is None:
+            return
+        if before is not None and before.get("password") == password:
+            return
+        doc["password"] = self.password_hasher(password)
+
+    # -- discovery ----------------------------------------------------------------------------------
+    def _get_service_provider_config(self, ctx: _Context) -> ScimResponse:
+        return self._respond(200, discovery.service_provider_config(self.capabilities, ctx.request.base_url))
+
+    def _list_resource_types(self, ctx: _Context) -> ScimResponse:
+        docs = [discovery.resource_type_document(t, ctx.request.base_url) for t in self.registry.resource_types]
+        return self._respond(200, discovery.list_response(docs))
+
+    def _get_resource_type(self, ctx: _Context) -> ScimResponse:
+        assert ctx.resource_id is not None
+        rtype = self.registry.find_resource_type(ctx.resource_id)
+        if rtype is None:
+            raise NotFound(f"ResourceType '{ctx.resource_id}' not found.")
+        return self._respond(200, discovery.resource_type_document(rtype, ctx.request.base_url))
+
+    def _list_schemas(self, ctx: _Context) -> ScimResponse:
+        return self._respond(200, discovery.list_response(discovery.all_schemas(self.registry, ctx.request.base_url)))
+
+    def _get_schema(self, ctx: _Context) -> ScimResponse:
+        assert ctx.resource_id is not None
+        schema = self.registry.find_schema(ctx.resource_id)
+        if schema is None:
+            raise NotFound(f"Schema '{ctx.resource_id}' not found.")
+        return self._respond(200, discovery.schema_document(schema, ctx.request.base_url))
+
+    def _not_implemented(self, ctx: _Context) -> ScimResponse:
+        raise NotImplementedYet(f"{ctx.request.path} is not supported by this service provider.")
+
+    # -- queries ------------------------------------------------------------------------------------
+    def _paging(self, params: Mapping[str, Any]) -> tuple[int, int]:
+        def number(name: str, default: int) -> int:
+            raw = params.get(name)
+            if raw is None or raw == "":
+                return default
+            if isinstance(raw, bool):
+                raise InvalidValue(f"'{name}' must be an integer.")
+            try:
+                return int(raw)
+            except (TypeError, ValueError):
+                raise InvalidValue(f"'{name}' must be an integer, got {raw!r}.") from None
+
+        start = max(number("startIndex", 1), 1)
+        count = min(max(number("count", self.config.default_page_size), 0), self.config.max_page_size)
+        return start, count
+
+    def _query(self, rtype: ResourceTypeDef, params: Mapping[str, Any], projection: Projection) -> Query:
+        filter_text = params.get("filter")
+        if filter_text is not None and not isinstance(filter_text, str):
+            raise InvalidFilter("'filter' must be a string.")
+        expr = parse_filter(filter_text, rtype, self.config.filter_limits) if filter_text else None
+        sort_by = params.get("sortBy")
+        sort_path = None
+        if sort_by:
+            if not isinstance(sort_by, str):
+                raise InvalidValue("'sortBy' must be an attribute path.")
+            try:
+                urn, name, sub = split_attr_path(sort_by)
+                sort_path = resolve_path(rtype, urn, name, sub, for_filter=True)
+            except InvalidFilter as exc:
+                raise InvalidValue(f"'sortBy' names {exc.detail}.") from None
+        order = params.get("sortOrder") or "ascending"
+        if not isinstance(order, str) or order.lower() not in ("ascending", "descending"):
+            raise InvalidValue(f"'sortOrder' must be 'ascending' or 'descending', got {order!r}.")
+        start, count = self._paging(params)
+        return Query(expr, sort_path, order.lower() == "descending", start, count, self._omit(rtype, projection))
+
+    def _list_page(self, ctx: _Context, params: Mapping[str, Any]) -> ScimResponse:
+        rtype = self._rtype(ctx)
+        projection = self._projection(ctx, params)
+        query = self._query(rtype, params, projection)
+        page: Page = self.store.search(rtype, query, directory=ctx.directory)
+        resources = [self._render(rtype, doc, projection, ctx) for doc in page.resources]
+        return self._respond(200, self._list_doc(page.total, query.start_index, resources))
+
+    @staticmethod
+    def _list_doc(total: int, start: int, resources: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "schemas": [LIST_RESPONSE],
+            "totalResults": total,
+            "itemsPerPage": len(resources),
+            "startIndex": start,
+            "Resources": resources,
+        }
+
+    def _list_resources(self, ctx: _Context) -> ScimResponse:
+        return self._list_page(ctx, ctx.params)
+
+    def _search_body(self, ctx: _Context) -> dict[str, Any]:
+        body = self._json_body(ctx)
+        if not isinstance(body, dict):
+            raise InvalidSyntax("The search request must be a JSON object.")
+        schemas = body.get("schemas")
+        if schemas is not None and (not isinstance(schemas, list) or SEARCH_REQUEST not in schemas):
+            raise InvalidSyntax(f"A search request must list '{SEARCH_REQUEST}' in 'schemas'.")
+        return body
+
+    def _search_resources(self, ctx: _Context) -> ScimResponse:
+        """POST /{type}/.search (RFC 7644 §3.4.3)."""
+        return self._list_page(ctx, self._search_body(ctx))
+
+    def _list_root(self, ctx: _Context) -> ScimResponse:
+        """GET /?filter=... across every resource type (RFC 7644 §3.4.2)."""
+        return self._search_all(ctx, ctx.params)
+
+    def _search_root(self, ctx: _Context) -> ScimResponse:
+        """POST /.search across every resource type (RFC 7644 §3.4.3)."""
+        return self._search_all(ctx, self._search_body(ctx))
+
+    def _search_all(self, ctx: _Context, params: Mapping[str, Any]) -> ScimResponse:
+        start, count = self._paging(params)
+        collected: list[dict[str, Any]] = []
+        total = 0
+        errors: list[ScimError] = []
+        for rtype in self.registry.resource_types:
+            ctx.rtype = rtype
+            try:
+                projection = self._projection(ctx, params)
+                query = self._query(rtype, {**params, "startIndex": 1, "count": None}, projection)
+            except (InvalidFilter, InvalidValue) as exc:
+                errors.append(exc)
+                continue
+            query = Query(query.filter, query.sort_by, query.descending, 1, None, query.omit)
+            page = self.store.search(rtype, query, directory=ctx.directory)
+            total += page.total
+            collected.extend(self._render(rtype, doc, projection, ctx) for doc in page.resources)
+        if errors and len(errors) == len(self.registry.resource_types):
+            raise errors[0]
+        window = collected[start - 1 : start - 1 + count]
+        return self._respond(200, self._list_doc(total, start, window))
+
+    # -- resources ----------------------------------------------------------------------------------
+    def _get_resource(self, ctx: _Context) -> ScimResponse:
+        rtype = self._rtype(ctx)
+        projection = self._projection(ctx)
+        doc = self._load(rtype, ctx, self._omit(rtype, projection))
+        if_none_match = ctx.request.headers.get("if-none-match")
+        if if_none_match and any(_same_etag(v.strip(), doc["meta"]["version"]) for v in if_none_match.split(",")):
+            return ScimResponse(304, (("ETag", doc["meta"]["version"]),))
+        body = self._render(rtype, doc, projection, ctx)
+        return self._respond(200, body, [("ETag", doc["meta"]["version"])])
+
+    def _create_resource(self, ctx: _Context) -> ScimResponse:
+        rtype = self._rtype(ctx)
+        doc = normalise_resource(rtype, self._json_body(ctx))
+        check_required(rtype, doc)
+        self._check_members(rtype, doc, None, ctx)
+        self._prepare_password(doc, None)
+        doc["id"] = self.new_id()
+        doc["meta"] = self._new_meta(rtype, None)
+        self.store.create(rtype, doc, directory=ctx.directory)
+        return self._resource_response(201, rtype, doc, ctx, location=True)
+
+    def _replace_resource(self, ctx: _Context) -> ScimResponse:
+        rtype = self._rtype(ctx)
+        body = self._json_body(ctx)
+        for _ in range(WRITE_RETRIES):
+            current = self._load(rtype, ctx)
+            pinned = self._check_if_match(ctx, current)
+            doc = normalise_resource(rtype, body)
+            self._keep_protected(rtype, current, doc)
+            check_required(rtype, doc)
+            self._check_members(rtype, doc, current, ctx)
+            self._prepare_password(doc, current)
+            try:
+                return self._write(rtype, current, doc, ctx)
+            except PreconditionFailed:
+                if pinned is not None:
+                    raise
+        raise PreconditionFailed("The resource kept changing; try again.")
+
+    def _keep_protected(self, rtype: ResourceTypeDef, current: Document, doc: Document) -> None:
+        """PUT (RFC 7644 §3.5.1): immutable values must match; writeOnly values not resent are kept."""
+        containers = [(None, rtype.schema), *((s.id, s) for s, _ in rtype.extensions.values())]
+        for urn, schema in containers:
+            old = current if urn is None else current.get(urn) or {}
+            new = doc if urn is None else doc.get(urn) or {}
+            for attr in schema.attributes.values():
+                before = old.get(attr.name)
+                if before is None:
+                    continue
+                if attr.mutability == "immutable":
+                    after = new.get(attr.name)
+                    if after is not None and after != before:
+                        raise Mutability(f"Attribute '{attr.name}' is immutable and cannot be changed.")
+                    new[attr.name] = before
+                elif attr.mutability == "writeOnly" and attr.name not in new:
+                    new[attr.name] = before
+            if urn is not None and new:
+                doc[urn] = new
+
+    def _write(self, rtype: ResourceTypeDef, current: Document, doc: Document, ctx: _Context) -> ScimResponse:
+        """Store ``doc`` over ``current`` unless nothing changed (then the version stays)."""
+        doc["id"] = current["id"]
+        unchanged = {k: v for k, v in doc.items() if k != "meta"} == {
+            k: v for k, v in current.items() if k != "meta"
+        }
+        if unchanged:
+            doc["meta"] = current["meta"]
+        else:
+            doc["meta"] = self._new_meta(rtype, current["meta"])
+            self.store.replace(rtype, doc, current["meta"]["version"], directory=ctx.directory)
+        status = 200
+        if rtype.attr("members") is not None and ctx.request.method.upper() == "PATCH":
+            if not self.config.group_patch_returns_body and not ctx.params.get("attributes"):
+                return ScimResponse(204, (("ETag", doc["meta"]["version"]),))
+        return self._resource_response(status, rtype, doc, ctx)
+
+    def _patch_resource(self, ctx: _Context) -> ScimResponse:
+        rtype = self._rtype(ctx)
+        body = self._json_body(ctx)
+        for _ in range(WRITE_RETRIES):
+            current = self._load(rtype, ctx)
+            pinned = self._check_if_match(ctx, current)
+            doc = apply_patch(rtype, current, body)
+            check_required(rtype, doc)
+            self._check_members(rtype, doc, current, ctx)
+            self._prepare_password(doc, current)
+            try:
+                return self._write(rtype, current, doc, ctx)
+            except PreconditionFailed:
+                if pinned is not None:
+                    raise
+        raise PreconditionFailed("The resource kept changing; try again.")
+
+    def _delete_resource(self, ctx: _Context) -> ScimResponse:
+        rtype = self._rtype(ctx)
+        expected = None
+        if ctx.request.headers.get("if-match") is not None:
+            expected = self._check_if_match(ctx, self._load(rtype, ctx, frozenset({"members"})))
+        assert ctx.resource_id is not None
+        self.store.delete(rtype, ctx.resource_id, expected, directory=ctx.directory)
+        return ScimResponse(204)
+
+
+def _same_etag(given: str, current: str) -> bool:
+    """Weak comparison of entity tags (RFC 9110 §8.8.3.2): ``W/"3"`` matches ``"3"``."""
+    strip = lambda tag: tag[2:] if tag.startswith("W/") else tag  # noqa: E731
+    return strip(given.strip()) == strip(current)

@@ -1,0 +1,393 @@
+"""The in-memory reference store: thread-safe, indexed, and the store test suites use.
+
+Documents are kept as canonical dicts that are never mutated once stored; callers always receive copies.
+Group memberships live beside the documents in insertion-ordered maps, with a reverse index from member to
+groups, so adding or removing members costs O(members changed) and listing a group without members never
+touches them.  Equality lookups on ``id``, unique attributes, ``externalId``, ``displayName`` and
+``emails.value`` use hash indexes.
+
+This module does no I/O.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from scimcore.errors import NotFound, PreconditionFailed, Uniqueness
+from scimcore.filter.ast import And, Compare, Expr
+from scimcore.filter.evaluate import compile_predicate, values_at
+from scimcore.filter.parser import parse_datetime
+from scimcore.schema.registry import ResourceTypeDef
+from scimcore.store.port import DEFAULT_DIRECTORY, Document, MemberRef, Page, Query, unique_attributes
+
+MEMBERS = "members"
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy of a JSON-shaped value, several times faster than :func:`copy.deepcopy`."""
+    if isinstance(value, dict):
+        return {k: json_copy(v) if isinstance(v, dict | list) else v for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_copy(v) if isinstance(v, dict | list) else v for v in value]
+    return value
+
+
+IndexKey = tuple[str | None, str, str | None]  # (extension, attribute, sub-attribute)
+
+
+@dataclass(slots=True)
+class _Table:
+    docs: dict[str, Document] = field(default_factory=dict)
+    members: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    indexes: dict[IndexKey, dict[Any, set[str]]] = field(default_factory=dict)
+    case_exact: dict[IndexKey, bool] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Directory:
+    tables: dict[str, _Table] = field(default_factory=dict)
+    member_of: dict[str, dict[str, str]] = field(default_factory=dict)  # member id -> {group id: rtype}
+
+
+def _norm(value: Any, case_exact: bool) -> Any:
+    return value.lower() if isinstance(value, str) and not case_exact else value
+
+
+class MemoryStore:
+    """A :class:`~scimcore.store.port.Store` kept in process memory, for tests and single processes."""
+
+    blocking = False
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._dirs: dict[str, _Directory] = {}
+
+    # -- internals ----------------------------------------------------------------------------------
+    def _table(self, rtype: ResourceTypeDef, directory: str) -> _Table:
+        dir_ = self._dirs.get(directory)
+        if dir_ is None:
+            dir_ = self._dirs[directory] = _Directory()
+        table = dir_.tables.get(rtype.name)
+        if table is None:
+            table = dir_.tables[rtype.name] = _Table()
+            keys: list[tuple[IndexKey, bool]] = [((None, a.name, None), a.case_exact) for a in unique_attributes(rtype)]
+            for name in ("externalId", "displayName"):
+                attr = rtype.attr(name)
+                if attr is not None:
+                    keys.append(((None, attr.name, None), attr.case_exact))
+            emails = rtype.attr("emails")
+            if emails is not None and emails.sub("value") is not None:
+                keys.append(((None, emails.name, "value"), emails.sub("value").case_exact))  # type: ignore[union-attr]
+            for key, case_exact in keys:
+                table.indexes.setdefault(key, {})
+                table.case_exact[key] = case_exact
+        return table
+
+    @staticmethod
+    def _index_values(doc: Mapping[str, Any], key: IndexKey, case_exact: bool) -> set[Any]:
+        extension, name, sub = key
+        container = doc if extension is None else doc.get(extension) or {}
+        value = container.get(name)
+        if value is None:
+            return set()
+        items = value if isinstance(value, list) else [value]
+        if sub is not None:
+            items = [item.get(sub) for item in items if isinstance(item, dict)]
+        return {_norm(item, case_exact) for item in items if isinstance(item, str | int | bool)}
+
+    def _check_unique(self, rtype: ResourceTypeDef, table: _Table, doc: Mapping[str, Any]) -> None:
+        for attr in unique_attributes(rtype):
+            key = (None, attr.name, None)
+            value = doc.get(attr.name)
+            if value is None:
+                continue
+            holders = table.indexes[key].get(_norm(value, attr.case_exact), set())
+            if holders - {doc["id"]}:
+                raise Uniqueness(f"A {rtype.name} with {attr.name} '{value}' already exists.")
+
+    def _index(self, table: _Table, doc: Mapping[str, Any], add: bool) -> None:
+        rid = doc["id"]
+        for key, index in table.indexes.items():
+            for value in self._index_values(doc, key, table.case_exact[key]):
+                if add:
+                    index.setdefault(value, set()).add(rid)
+                else:
+                    holders = index.get(value)
+                    if holders is not None:
+                        holders.discard(rid)
+                        if not holders:
+                            del index[value]
+
+    def _link(self, dir_: _Directory, rtype: ResourceTypeDef, gid: str, values: Iterable[str], add: bool) -> None:
+        for value in values:
+            if add:
+                dir_.member_of.setdefault(value, {})[gid] = rtype.name
+            else:
+                groups = dir_.member_of.get(value)
+                if groups is not None:
+                    groups.pop(gid, None)
+                    if not groups:
+                        del dir_.member_of[value]
+
+    @staticmethod
+    def _split_members(rtype: ResourceTypeDef, doc: Document) -> tuple[Document, dict[str, dict[str, Any]] | None]:
+        if rtype.attr(MEMBERS) is None:
+            return doc, None
+        body = dict(doc)
+        members = body.pop(MEMBERS, None) or []
+        return body, {m["value"]: dict(m) for m in members if isinstance(m, dict) and "value" in m}
+
+    def _render(self, table: _Table, doc: Document, omit: frozenset[str]) -> Document:
+        out: Document = {k: json_copy(v) for k, v in doc.items() if k not in omit}
+        members = table.members.get(doc["id"])
+        if members and MEMBERS not in omit:
+            out[MEMBERS] = [dict(m) for m in members.values()]
+        return out
+
+    # -- port ---------------------------------------------------------------------------------------
+    def get(
+        self,
+        rtype: ResourceTypeDef,
+        resource_id: str,
+        *,
+        directory: str = DEFAULT_DIRECTORY,
+        omit: frozenset[str] = frozenset(),
+    ) -> Document | None:
+        """The document with ``resource_id`` (a copy), or ``None``."""
+        with self._lock:
+            table = self._table(rtype, directory)
+            doc = table.docs.get(resource_id)
+            return None if doc is None else self._render(table, doc, omit)
+
+    def search(self, rtype: ResourceTypeDef, query: Query, *, directory: str = DEFAULT_DIRECTORY) -> Page:
+        """Filter, sort and page; ``total`` counts every match (RFC 7644 §3.4.2.4)."""
+        with self._lock:
+            table = self._table(rtype, directory)
+            candidates = self._candidates(table, query.filter)
+            if query.filter is not None:
+                predicate = compile_predicate(query.filter)
+                needs_members = _mentions(query.filter, MEMBERS)
+                matched = [
+                    doc
+                    for doc in candidates
+                    if predicate(self._with_members(table, doc) if needs_members else doc)
+                ]
+            else:
+                matched = candidates if isinstance(candidates, list) else list(candidates)
+            if query.sort_by is not None:
+                matched = _sorted(matched, query.sort_by, query.descending)
+            total = len(matched)
+            start = max(query.start_index, 1) - 1
+            stop = total if query.count is None else start + max(query.count, 0)
+            page = [self._render(table, doc, query.omit) for doc in matched[start:stop]]
+            return Page(total, page)
+
+    def _with_members(self, table: _Table, doc: Document) -> Document:
+        members = table.members.get(doc["id"])
+        return {**doc, MEMBERS: list(members.values())} if members else doc
+
+    def _candidates(self, table: _Table, expr: Expr | None) -> list[Document]:
+        lookup = _index_lookup(expr, table.indexes.keys()) if expr is not None else None
+        if lookup is not None:
+            key, value = lookup
+            ids = table.indexes[key].get(_norm(value, table.case_exact[key]), set())
+            return [table.docs[i] for i in ids if i in table.docs]
+        if expr is not None and isinstance(expr, Compare) and expr.op == "eq" and expr.path.attr.name == "id":
+            doc = table.docs.get(str(expr.value))
+            return [doc] if doc is not None else []
+        return list(table.docs.values())
+
+    def create(self, rtype: ResourceTypeDef, doc: Document, *, directory: str = DEFAULT_DIRECTORY) -> None:
+        """Store a new document (its ``id`` and ``meta`` already set)."""
+        with self._lock:
+            table = self._table(rtype, directory)
+            if doc["id"] in table.docs:
+                raise Uniqueness(f"A {rtype.name} with id '{doc['id']}' already exists.")
+            self._check_unique(rtype, table, doc)
+            body, members = self._split_members(rtype, json_copy(doc))
+            table.docs[doc["id"]] = body
+            self._index(table, body, True)
+            if members is not None:
+                table.members[doc["id"]] = members
+                self._link(self._dirs[directory], rtype, doc["id"], members, True)
+
+    def replace(
+        self, rtype: ResourceTypeDef, doc: Document, expected_version: str, *, directory: str = DEFAULT_DIRECTORY
+    ) -> None:
+        """Replace a document if its version is still ``expected_version``."""
+        with self._lock:
+            table = self._table(rtype, directory)
+            current = self._current(rtype, table, doc["id"], expected_version)
+            self._check_unique(rtype, table, doc)
+            body, members = self._split_members(rtype, json_copy(doc))
+            self._index(table, current, False)
+            table.docs[doc["id"]] = body
+            self._index(table, body, True)
+            if members is not None:
+                dir_ = self._dirs[directory]
+                old = table.members.get(doc["id"], {})
+                self._link(dir_, rtype, doc["id"], [v for v in old if v not in members], False)
+                self._link(dir_, rtype, doc["id"], [v for v in members if v not in old], True)
+                table.members[doc["id"]] = members
+
+    def change_members(
+        self,
+        rtype: ResourceTypeDef,
+        resource_id: str,
+        add: Iterable[Mapping[str, Any]],
+        remove: Iterable[str],
+        meta: Mapping[str, Any],
+        expected_version: str,
+        *,
+        directory: str = DEFAULT_DIRECTORY,
+    ) -> tuple[list[str], list[str]]:
+        """Add and remove members in O(changed); ``meta`` is written only when something changed."""
+        with self._lock:
+            table = self._table(rtype, directory)
+            current = self._current(rtype, table, resource_id, expected_version)
+            members = table.members.setdefault(resource_id, {})
+            removed = [v for v in dict.fromkeys(remove) if v in members]
+            for value in removed:
+                del members[value]
+            added: list[str] = []
+            for item in add:
+                value = item["value"]
+                if value not in members:
+                    members[value] = dict(item)
+                    added.append(value)
+            dir_ = self._dirs[directory]
+            self._link(dir_, rtype, resource_id, [v for v in removed if v not in members], False)
+            self._link(dir_, rtype, resource_id, added, True)
+            if added or removed:
+                table.docs[resource_id] = {**current, "meta": dict(meta)}
+            return added, removed
+
+    def _current(self, rtype: ResourceTypeDef, table: _Table, resource_id: str, expected: str | None) -> Document:
+        current = table.docs.get(resource_id)
+        if current is None:
+            raise NotFound(f"{rtype.name} '{resource_id}' not found.")
+        if expected is not None and current["meta"]["version"] != expected:
+            raise PreconditionFailed(
+                f"{rtype.name} '{resource_id}' is at version {current['meta']['version']}, not {expected}."
+            )
+        return current
+
+    def delete(
+        self,
+        rtype: ResourceTypeDef,
+        resource_id: str,
+        expected_version: str | None,
+        *,
+        directory: str = DEFAULT_DIRECTORY,
+    ) -> None:
+        """Delete a document and every membership that mentions it."""
+        with self._lock:
+            table = self._table(rtype, directory)
+            current = self._current(rtype, table, resource_id, expected_version)
+            dir_ = self._dirs[directory]
+            self._index(table, current, False)
+            del table.docs[resource_id]
+            own = table.members.pop(resource_id, None)
+            if own:
+                self._link(dir_, rtype, resource_id, own, False)
+            for gid, gtype in dir_.member_of.pop(resource_id, {}).items():
+                group_members = dir_.tables[gtype].members.get(gid)
+                if group_members is not None:
+                    group_members.pop(resource_id, None)
+
+    def groups_of(self, member_id: str, *, directory: str = DEFAULT_DIRECTORY) -> list[MemberRef]:
+        """The groups listing ``member_id``, in the order they were joined."""
+        with self._lock:
+            dir_ = self._dirs.get(directory)
+            if dir_ is None:
+                return []
+            out = []
+            for gid, gtype in dir_.member_of.get(member_id, {}).items():
+                doc = dir_.tables[gtype].docs.get(gid)
+                if doc is not None:
+                    out.append(MemberRef(gid, doc.get("displayName")))
+            return out
+
+    def resource_types_of(self, ids: Iterable[str], *, directory: str = DEFAULT_DIRECTORY) -> dict[str, str]:
+        """For each of ``ids`` stored in ``directory``, the name of its resource type."""
+        with self._lock:
+            dir_ = self._dirs.get(directory)
+            found: dict[str, str] = {}
+            if dir_ is None:
+                return found
+            for rid in ids:
+                for name, table in dir_.tables.items():
+                    if rid in table.docs:
+                        found[rid] = name
+                        break
+            return found
+
+    def clear(self) -> None:
+        """Forget everything (test helper)."""
+        with self._lock:
+            self._dirs.clear()
+
+
+def _mentions(expr: Expr, attr_name: str) -> bool:
+    from scimcore.filter.ast import Present, ValuePath, walk
+
+    for node in walk(expr):
+        if isinstance(node, Compare | Present) and node.path.attr.name == attr_name:
+            return True
+        if isinstance(node, ValuePath) and node.attr.name == attr_name:
+            return True
+    return False
+
+
+def _index_lookup(expr: Expr | None, keys: Iterable[IndexKey]) -> tuple[IndexKey, Any] | None:
+    """An ``eq`` term on an indexed attribute that every match must satisfy, if the filter has one."""
+    available = set(keys)
+    stack: list[Expr] = [expr] if expr is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, And):
+            stack.extend((node.right, node.left))
+        elif isinstance(node, Compare) and node.op == "eq" and isinstance(node.value, str):
+            key = (node.path.extension, node.path.attr.name, node.path.sub.name if node.path.sub else None)
+            if key in available:
+                return key, node.value
+    return None
+
+
+def _sort_key(path: Any) -> Callable[[Document], tuple[int, Any]]:
+    target = path.target
+    case_exact = target.case_exact
+
+    def key(doc: Document) -> tuple[int, Any]:
+        values = values_at(doc, path)
+        if path.attr.multi_valued and path.attr.is_complex and path.sub is not None:
+            container = doc if path.extension is None else doc.get(path.extension) or {}
+            items = container.get(path.attr.name) or []
+            primary = [i.get(path.sub.name) for i in items if isinstance(i, dict) and i.get("primary") is True]
+            values = [v for v in primary if v is not None] or values
+        if not values:
+            return (1, "")
+        value = values[0]
+        if target.type == "dateTime" and isinstance(value, str):
+            value = parse_datetime(value) or value
+        if isinstance(value, str) and not case_exact:
+            value = value.lower()
+        return (0, value)
+
+    return key
+
+
+def _sorted(docs: list[Document], path: Any, descending: bool) -> list[Document]:
+    """Sort by ``path`` (RFC 7644 §3.4.2.3): missing values last in either order, ties kept stable."""
+    key = _sort_key(path)
+    keyed = [(key(doc), doc) for doc in docs]
+    present = [item for item in keyed if item[0][0] == 0]
+    missing = [item[1] for item in keyed if item[0][0] == 1]
+    try:
+        present.sort(key=lambda item: item[0][1], reverse=descending)
+    except TypeError:
+        present.sort(key=lambda item: str(item[0][1]), reverse=descending)
+    return [doc for _, doc in present] + missing

@@ -1,0 +1,126 @@
+"""The store port: what the service needs from a place that keeps resources.
+
+A store keeps canonical documents (see :mod:`scimcore.schema.documents`) per resource type and directory,
+enforces uniqueness and optimistic concurrency, and keeps group memberships so that member changes cost
+O(members changed).  It never sees HTTP, never renders responses and never decides protocol rules: ids,
+timestamps and versions arrive already set by the service.
+
+Every store — the shipped ones and yours — must pass the contract suite in :mod:`scimcore.testing`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from scimcore.filter.ast import Expr, Path
+from scimcore.schema.registry import AttributeDef, ResourceTypeDef
+
+Document = dict[str, Any]
+DEFAULT_DIRECTORY = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A collection query (RFC 7644 §3.4.2): filter, sort and an index page.
+
+    ``start_index`` is 1-based; ``count`` ``None`` means "no limit" and ``0`` asks only for the total.
+    ``omit`` names top-level attributes the caller will not return, so the store need not read them
+    (``members`` above all).
+    """
+
+    filter: Expr | None = None
+    sort_by: Path | None = None
+    descending: bool = False
+    start_index: int = 1
+    count: int | None = None
+    omit: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a query: the number of matches overall and the documents of this page."""
+
+    total: int
+    resources: list[Document]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRef:
+    """One group a member belongs to, for the computed ``User.groups`` (RFC 7643 §4.1.2)."""
+
+    group_id: str
+    display: str | None
+
+
+@runtime_checkable
+class Store(Protocol):
+    """The storage port.  ``blocking`` tells async adapters to call it from a worker thread."""
+
+    blocking: bool
+
+    def get(
+        self, rtype: ResourceTypeDef, resource_id: str, *, directory: str = ..., omit: frozenset[str] = ...
+    ) -> Document | None:
+        """The document with ``resource_id``, or ``None``; attributes in ``omit`` may be left out."""
+        ...
+
+    def search(self, rtype: ResourceTypeDef, query: Query, *, directory: str = ...) -> Page:
+        """The documents matching ``query.filter``, sorted and paged; ``total`` counts every match."""
+        ...
+
+    def create(self, rtype: ResourceTypeDef, doc: Document, *, directory: str = ...) -> None:
+        """Store a new document; raise :class:`~scimcore.errors.Uniqueness` when a unique value is taken."""
+        ...
+
+    def replace(
+        self, rtype: ResourceTypeDef, doc: Document, expected_version: str, *, directory: str = ...
+    ) -> None:
+        """Replace the document with ``doc["id"]`` if its version is still ``expected_version``.
+
+        Raise :class:`~scimcore.errors.NotFound` if it is gone, :class:`~scimcore.errors.PreconditionFailed`
+        if the version moved on, :class:`~scimcore.errors.Uniqueness` if a unique value is taken.
+        """
+        ...
+
+    def change_members(
+        self,
+        rtype: ResourceTypeDef,
+        resource_id: str,
+        add: Iterable[Mapping[str, Any]],
+        remove: Iterable[str],
+        meta: Mapping[str, Any],
+        expected_version: str,
+        *,
+        directory: str = ...,
+    ) -> tuple[list[str], list[str]]:
+        """Add and remove group members in O(changed) and set ``meta``; return (added, removed) values.
+
+        Members already present are not added again, absent ones not removed; when nothing changes the
+        document (and its ``meta``) stays as it is.
+        """
+        ...
+
+    def delete(
+        self, rtype: ResourceTypeDef, resource_id: str, expected_version: str | None, *, directory: str = ...
+    ) -> None:
+        """Delete a document and every membership that points at it."""
+        ...
+
+    def groups_of(self, member_id: str, *, directory: str = ...) -> list[MemberRef]:
+        """The groups that list ``member_id`` among their members."""
+        ...
+
+    def resource_types_of(self, ids: Iterable[str], *, directory: str = ...) -> dict[str, str]:
+        """For each of ``ids`` that names a stored resource, the name of its resource type."""
+        ...
+
+
+def unique_attributes(rtype: ResourceTypeDef) -> list[AttributeDef]:
+    """Top-level core attributes a store must keep unique per directory (``uniqueness`` server/global)."""
+    return [
+        attr
+        for attr in rtype.schema.attributes.values()
+        if attr.uniqueness in ("server", "global") and not attr.multi_valued and not attr.is_complex
+    ]

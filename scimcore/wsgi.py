@@ -1,0 +1,90 @@
+"""A dependency-free WSGI application serving a :class:`~scimcore.service.ScimService` (PEP 3333).
+
+Mount it under Flask, Django or any WSGI server::
+
+    from scimcore import MemoryStore, ScimService
+    from scimcore.wsgi import ScimWSGI
+
+    app = ScimWSGI(ScimService(MemoryStore()), prefix="/scim/v2")
+
+Bodies are read with a bound (default 4 MiB, answered 413 above it).  This module translates only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any
+
+from scimcore.adapters.common import base_url, normalise_prefix, strip_prefix
+from scimcore.errors import NotFound, PayloadTooLarge, ScimError
+from scimcore.service import ScimService, error_response
+from scimcore.transport import ScimRequest
+
+StartResponse = Callable[..., Any]
+
+
+class ScimWSGI:
+    """WSGI application: ``prefix`` is the path of the SCIM root (``/scim/v2``) below ``SCRIPT_NAME``."""
+
+    def __init__(
+        self,
+        service: ScimService,
+        *,
+        prefix: str = "",
+        max_body_bytes: int | None = None,
+        trust_forwarded: bool = False,
+    ) -> None:
+        self.service = service
+        self.prefix = normalise_prefix(prefix)
+        self.max_body_bytes = max_body_bytes if max_body_bytes is not None else service.config.max_body_bytes
+        self.trust_forwarded = trust_forwarded
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Serve one WSGI request."""
+        try:
+            response = self.service.handle(self._request(environ))
+        except ScimError as exc:
+            response = error_response(exc)
+        status = f"{response.status} {_reason(response.status)}"
+        headers = [*response.headers, ("Content-Length", str(len(response.body)))]
+        start_response(status, headers)
+        return [response.body]
+
+    def _request(self, environ: dict[str, Any]) -> ScimRequest:
+        headers = {
+            key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        raw_path = environ.get("PATH_INFO", "") or "/"
+        path = raw_path.encode("latin-1").decode("utf-8", "replace")
+        below = strip_prefix(path, self.prefix)
+        if below is None:
+            raise NotFound(f"No SCIM endpoint at '{path}'.")
+        length_text = environ.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(length_text)
+        except ValueError:
+            length = 0
+        if length > self.max_body_bytes:
+            raise PayloadTooLarge(f"The request body exceeds {self.max_body_bytes} bytes.")
+        body = environ["wsgi.input"].read(length) if length > 0 else b""
+        root = environ.get("SCRIPT_NAME", "").rstrip("/") + self.prefix
+        server = (environ.get("SERVER_NAME", "localhost"), int(environ.get("SERVER_PORT") or 0) or None)
+        return ScimRequest(
+            method=environ.get("REQUEST_METHOD", "GET"),
+            path=below,
+            query=environ.get("QUERY_STRING", ""),
+            headers=headers,
+            body=body,
+            base_url=base_url(environ.get("wsgi.url_scheme", "http"), headers, server, root, self.trust_forwarded),
+        )
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
