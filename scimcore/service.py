@@ -113,6 +113,7 @@ class ServiceConfig:
     max_page_size: int = 1000
     filter_limits: FilterLimits = DEFAULT_LIMITS
     group_patch_returns_body: bool = True
+    reject_unknown_members: bool = False
     documentation_uri: str | None = None
 
 
@@ -338,7 +339,12 @@ class ScimService:
         }
 
     def _check_members(self, rtype: ResourceTypeDef, doc: Document, before: Document | None, ctx: _Context) -> None:
-        """Members must name existing resources; their ``type`` is filled in from what they are."""
+        """Stored members always name existing resources; their ``type`` is filled in from what they are.
+
+        A member id that names nothing is dropped (RFC 7644 §3.5.2 leaves referential checks to the service
+        provider, and clients add members before the member exists), or refused with ``invalidValue`` when
+        :attr:`ServiceConfig.reject_unknown_members` is set.
+        """
         members = doc.get("members")
         if rtype.attr("members") is None or not isinstance(members, list):
             return
@@ -356,7 +362,10 @@ class ScimService:
             seen.add(value)
             kind = known.get(value) or types.get(value)
             if kind is None:
-                raise InvalidValue(f"Member '{value}' of 'members' does not exist.")
+                if self.config.reject_unknown_members:
+                    raise InvalidValue(f"Member '{value}' of 'members' does not exist.")
+                logger.info("ignored a member that names no resource in a %s", rtype.name)
+                continue
             member.pop("$ref", None)
             member["type"] = kind
             kept.append(member)
