@@ -45,7 +45,9 @@ def main() -> None:
 @click.option("--database", default="memory", show_default=True, help="Where resources are kept: 'memory'.")
 @click.option("--public-url", default=None, help="Base URL clients use, when behind a proxy (for the Entra hint).")
 @click.option("--trust-forwarded", is_flag=True, help="Honour X-Forwarded-Proto/Host from a trusted proxy.")
-@click.option("--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"]))
+@click.option(
+    "--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"])
+)
 def serve(
     host: str,
     port: int,

@@ -32,23 +32,25 @@ def _dump(model: sm.BaseModel) -> dict[str, Any]:
 
 def service_provider_config(caps: Capabilities, base_url: str) -> dict[str, Any]:
     """The ServiceProviderConfig document (RFC 7643 §5)."""
-    model = sm.ServiceProviderConfig(
-        documentation_uri=caps.documentation_uri,
-        patch=sm.Patch(supported=True),
-        bulk=sm.Bulk(supported=False, max_operations=0, max_payload_size=0),
-        filter=sm.Filter(supported=True, max_results=caps.max_results),
-        change_password=sm.ChangePassword(supported=True),
-        sort=sm.Sort(supported=True),
-        etag=sm.ETag(supported=True),
-        authentication_schemes=[
-            sm.AuthenticationScheme(
-                type="oauthbearertoken",
-                name="OAuth Bearer Token",
-                description="Authentication with a bearer token in the Authorization header (RFC 6750).",
-                spec_uri="https://www.rfc-editor.org/rfc/rfc6750",
-                primary=True,
-            )
-        ],
+    model = sm.ServiceProviderConfig.model_validate(
+        {
+            "documentationUri": caps.documentation_uri,
+            "patch": {"supported": True},
+            "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+            "filter": {"supported": True, "maxResults": caps.max_results},
+            "changePassword": {"supported": True},
+            "sort": {"supported": True},
+            "etag": {"supported": True},
+            "authenticationSchemes": [
+                {
+                    "type": "oauthbearertoken",
+                    "name": "OAuth Bearer Token",
+                    "description": "Authentication with a bearer token in the Authorization header (RFC 6750).",
+                    "specUri": "https://www.rfc-editor.org/rfc/rfc6750",
+                    "primary": True,
+                }
+            ],
+        }
     )
     doc = _dump(model)
     if caps.cursor_paging:
@@ -66,16 +68,16 @@ def service_provider_config(caps: Capabilities, base_url: str) -> dict[str, Any]
 
 def resource_type_document(rtype: ResourceTypeDef, base_url: str) -> dict[str, Any]:
     """One ResourceType document (RFC 7643 §6)."""
-    model = sm.ResourceType(
-        id=rtype.name,
-        name=rtype.name,
-        description=rtype.description,
-        endpoint=rtype.endpoint,
-        schema_=rtype.schema.id,
-        schema_extensions=[
-            sm.SchemaExtension(schema_=schema.id, required=required) for schema, required in rtype.extensions.values()
-        ]
-        or None,
+    extensions = [{"schema": schema.id, "required": required} for schema, required in rtype.extensions.values()]
+    model = sm.ResourceType.model_validate(
+        {
+            "id": rtype.name,
+            "name": rtype.name,
+            "description": rtype.description,
+            "endpoint": rtype.endpoint,
+            "schema": rtype.schema.id,
+            **({"schemaExtensions": extensions} if extensions else {}),
+        }
     )
     doc = _dump(model)
     doc["meta"] = {"resourceType": "ResourceType", "location": f"{base_url}/ResourceTypes/{rtype.name}"}

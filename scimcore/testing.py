@@ -1,0 +1,343 @@
+"""The store contract as a reusable pytest suite: every store must pass it, yours included.
+
+Subclass :class:`StoreContract` in a test module and provide a ``store`` fixture::
+
+    import pytest
+    from scimcore.testing import StoreContract
+
+    class TestMyStore(StoreContract):
+        @pytest.fixture
+        def store(self):
+            return MyStore(...)
+
+The tests talk to the store only through the :class:`~scimcore.store.port.Store` port, with documents built
+the way the service builds them (ids, ``meta`` and versions already set).  pytest is needed only to run
+them; importing :mod:`scimcore` never imports this module.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from scimcore.errors import NotFound, PreconditionFailed, Uniqueness
+from scimcore.filter.parser import parse_filter, resolve_path
+from scimcore.schema.registry import ResourceTypeDef, SchemaRegistry
+from scimcore.store.port import Query, Store
+
+REGISTRY = SchemaRegistry.default()
+USER = REGISTRY.resource_type("User")
+GROUP = REGISTRY.resource_type("Group")
+
+
+def _meta(rtype: ResourceTypeDef, version: int = 1) -> dict[str, Any]:
+    return {
+        "resourceType": rtype.name,
+        "created": "2026-01-01T00:00:00.000Z",
+        "lastModified": f"2026-01-01T00:00:{version:02d}.000Z",
+        "version": f'W/"{version}"',
+    }
+
+
+def user_doc(rid: str, user_name: str, **attrs: Any) -> dict[str, Any]:
+    """A canonical User document as the service would store it."""
+    return {"id": rid, "userName": user_name, "meta": _meta(USER), **attrs}
+
+
+def group_doc(rid: str, display_name: str, members: list[str] | None = None, **attrs: Any) -> dict[str, Any]:
+    """A canonical Group document whose members are Users with the given ids."""
+    doc = {"id": rid, "displayName": display_name, "meta": _meta(GROUP), **attrs}
+    if members:
+        doc["members"] = [{"value": m, "type": "User"} for m in members]
+    return doc
+
+
+def _ids(docs: list[dict[str, Any]]) -> list[str]:
+    return [d["id"] for d in docs]
+
+
+class StoreContract:
+    """Behaviour every :class:`~scimcore.store.port.Store` must show (RFC 7644 semantics the service relies on)."""
+
+    @pytest.fixture
+    def store(self) -> Store:
+        """Override in a subclass: a fresh, empty store."""
+        raise NotImplementedError("provide a 'store' fixture returning a fresh store")
+
+    # -- create / get -------------------------------------------------------------------------------
+    def test_get_returns_what_was_created(self, store: Store) -> None:
+        """A created document comes back equal from get."""
+        doc = user_doc("u1", "bjensen", emails=[{"value": "b@corp.local", "type": "work"}])
+        store.create(USER, doc)
+        assert store.get(USER, "u1") == doc
+
+    def test_get_unknown_is_none(self, store: Store) -> None:
+        """Getting an id that was never stored gives None."""
+        assert store.get(USER, "nope") is None
+
+    def test_get_returns_a_copy(self, store: Store) -> None:
+        """Changing a returned document does not change the stored one."""
+        store.create(USER, user_doc("u1", "bjensen", name={"givenName": "B"}))
+        first = store.get(USER, "u1")
+        assert first is not None
+        first["name"]["givenName"] = "changed"
+        first["userName"] = "changed"
+        again = store.get(USER, "u1")
+        assert again is not None and again["name"]["givenName"] == "B" and again["userName"] == "bjensen"
+
+    def test_created_document_is_copied(self, store: Store) -> None:
+        """Changing the caller's dict after create does not change the stored document."""
+        doc = user_doc("u1", "bjensen")
+        store.create(USER, doc)
+        doc["userName"] = "changed"
+        stored = store.get(USER, "u1")
+        assert stored is not None and stored["userName"] == "bjensen"
+
+    def test_user_name_is_unique_case_insensitively(self, store: Store) -> None:
+        """A second userName differing only in case is refused with Uniqueness."""
+        store.create(USER, user_doc("u1", "BJensen"))
+        with pytest.raises(Uniqueness):
+            store.create(USER, user_doc("u2", "bjensen"))
+
+    def test_group_display_name_is_unique(self, store: Store) -> None:
+        """Group displayName is unique per directory (Microsoft Entra requires it)."""
+        store.create(GROUP, group_doc("g1", "Sales"))
+        with pytest.raises(Uniqueness):
+            store.create(GROUP, group_doc("g2", "sales"))
+
+    def test_uniqueness_is_per_directory(self, store: Store) -> None:
+        """The same userName may exist in two directories."""
+        store.create(USER, user_doc("u1", "bjensen"), directory="a")
+        store.create(USER, user_doc("u2", "bjensen"), directory="b")
+        assert store.get(USER, "u1", directory="b") is None
+        assert store.get(USER, "u2", directory="a") is None
+
+    # -- replace ------------------------------------------------------------------------------------
+    def test_replace_with_current_version(self, store: Store) -> None:
+        """Replace succeeds when the expected version is the stored one."""
+        store.create(USER, user_doc("u1", "bjensen"))
+        new = user_doc("u1", "bjensen2", meta=_meta(USER, 2))
+        store.replace(USER, new, 'W/"1"')
+        assert store.get(USER, "u1") == new
+
+    def test_replace_with_stale_version_fails(self, store: Store) -> None:
+        """Replace with a version that moved on raises PreconditionFailed."""
+        store.create(USER, user_doc("u1", "bjensen"))
+        store.replace(USER, user_doc("u1", "b2", meta=_meta(USER, 2)), 'W/"1"')
+        with pytest.raises(PreconditionFailed):
+            store.replace(USER, user_doc("u1", "b3", meta=_meta(USER, 3)), 'W/"1"')
+
+    def test_replace_unknown_fails(self, store: Store) -> None:
+        """Replacing a document that does not exist raises NotFound."""
+        with pytest.raises(NotFound):
+            store.replace(USER, user_doc("u1", "bjensen"), 'W/"1"')
+
+    def test_replace_keeps_uniqueness(self, store: Store) -> None:
+        """Renaming to a taken userName raises Uniqueness and leaves the document as it was."""
+        store.create(USER, user_doc("u1", "a"))
+        store.create(USER, user_doc("u2", "b"))
+        with pytest.raises(Uniqueness):
+            store.replace(USER, user_doc("u2", "A", meta=_meta(USER, 2)), 'W/"1"')
+        stored = store.get(USER, "u2")
+        assert stored is not None and stored["userName"] == "b"
+
+    def test_replace_frees_the_old_unique_value(self, store: Store) -> None:
+        """After a rename, the old userName can be taken by another user."""
+        store.create(USER, user_doc("u1", "a"))
+        store.replace(USER, user_doc("u1", "z", meta=_meta(USER, 2)), 'W/"1"')
+        store.create(USER, user_doc("u2", "a"))
+        page = store.search(USER, Query(filter=parse_filter('userName eq "a"', USER)))
+        assert _ids(page.resources) == ["u2"]
+
+    # -- delete -------------------------------------------------------------------------------------
+    def test_delete_removes(self, store: Store) -> None:
+        """A deleted document is gone and a second delete raises NotFound."""
+        store.create(USER, user_doc("u1", "bjensen"))
+        store.delete(USER, "u1", None)
+        assert store.get(USER, "u1") is None
+        with pytest.raises(NotFound):
+            store.delete(USER, "u1", None)
+
+    def test_delete_with_stale_version_fails(self, store: Store) -> None:
+        """Delete with a wrong expected version raises PreconditionFailed and keeps the document."""
+        store.create(USER, user_doc("u1", "bjensen"))
+        with pytest.raises(PreconditionFailed):
+            store.delete(USER, "u1", 'W/"9"')
+        assert store.get(USER, "u1") is not None
+
+    def test_deleting_a_user_removes_its_memberships(self, store: Store) -> None:
+        """Deleting a member removes it from every group."""
+        store.create(USER, user_doc("u1", "a"))
+        store.create(USER, user_doc("u2", "b"))
+        store.create(GROUP, group_doc("g1", "G", ["u1", "u2"]))
+        store.delete(USER, "u1", None)
+        group = store.get(GROUP, "g1")
+        assert group is not None and [m["value"] for m in group["members"]] == ["u2"]
+        assert store.groups_of("u1") == []
+
+    # -- members ------------------------------------------------------------------------------------
+    def test_groups_of_lists_memberships(self, store: Store) -> None:
+        """groups_of names every group listing the member, with its display name."""
+        store.create(USER, user_doc("u1", "a"))
+        store.create(GROUP, group_doc("g1", "One", ["u1"]))
+        store.create(GROUP, group_doc("g2", "Two", ["u1"]))
+        refs = store.groups_of("u1")
+        assert sorted((r.group_id, r.display) for r in refs) == [("g1", "One"), ("g2", "Two")]
+
+    def test_change_members_adds_and_removes(self, store: Store) -> None:
+        """change_members reports what it really added and removed."""
+        for i in range(3):
+            store.create(USER, user_doc(f"u{i}", f"user{i}"))
+        store.create(GROUP, group_doc("g1", "G", ["u0"]))
+        added, removed = store.change_members(
+            GROUP, "g1", [{"value": "u1", "type": "User"}, {"value": "u0", "type": "User"}], ["u2"],
+            _meta(GROUP, 2), 'W/"1"',
+        )
+        assert (added, removed) == (["u1"], [])
+        group = store.get(GROUP, "g1")
+        assert group is not None and [m["value"] for m in group["members"]] == ["u0", "u1"]
+        assert group["meta"]["version"] == 'W/"2"'
+
+    def test_change_members_without_change_keeps_meta(self, store: Store) -> None:
+        """Re-adding present members and removing absent ones changes nothing, not even meta."""
+        store.create(USER, user_doc("u1", "a"))
+        store.create(GROUP, group_doc("g1", "G", ["u1"]))
+        added, removed = store.change_members(
+            GROUP, "g1", [{"value": "u1", "type": "User"}], ["u9"], _meta(GROUP, 2), 'W/"1"'
+        )
+        assert (added, removed) == ([], [])
+        group = store.get(GROUP, "g1")
+        assert group is not None and group["meta"]["version"] == 'W/"1"'
+
+    def test_change_members_checks_version(self, store: Store) -> None:
+        """change_members with a stale version raises PreconditionFailed."""
+        store.create(GROUP, group_doc("g1", "G"))
+        with pytest.raises(PreconditionFailed):
+            store.change_members(GROUP, "g1", [], [], _meta(GROUP, 2), 'W/"7"')
+
+    def test_omit_members(self, store: Store) -> None:
+        """get and search leave out members when asked to omit them."""
+        store.create(USER, user_doc("u1", "a"))
+        store.create(GROUP, group_doc("g1", "G", ["u1"]))
+        got = store.get(GROUP, "g1", omit=frozenset({"members"}))
+        assert got is not None and "members" not in got
+        page = store.search(GROUP, Query(omit=frozenset({"members"})))
+        assert "members" not in page.resources[0]
+
+    def test_resource_types_of(self, store: Store) -> None:
+        """resource_types_of tells which ids exist and of which type."""
+        store.create(USER, user_doc("u1", "a"))
+        store.create(GROUP, group_doc("g1", "G"))
+        assert store.resource_types_of(["u1", "g1", "x"]) == {"u1": "User", "g1": "Group"}
+
+    def test_concurrent_member_changes_lose_nothing(self, store: Store) -> None:
+        """Eight threads adding different members to one group lose none (with retries on version moves)."""
+        for i in range(40):
+            store.create(USER, user_doc(f"u{i}", f"user{i}"))
+        store.create(GROUP, group_doc("g1", "G"))
+
+        def add(worker: int) -> None:
+            for i in range(worker, 40, 8):
+                while True:
+                    current = store.get(GROUP, "g1", omit=frozenset({"members"}))
+                    assert current is not None
+                    version = current["meta"]["version"]
+                    number = int(version[3:-1]) + 1
+                    try:
+                        store.change_members(
+                            GROUP, "g1", [{"value": f"u{i}", "type": "User"}], [], _meta(GROUP, number), version
+                        )
+                        break
+                    except PreconditionFailed:
+                        continue
+
+        threads = [threading.Thread(target=add, args=(w,)) for w in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        group = store.get(GROUP, "g1")
+        assert group is not None and sorted(m["value"] for m in group["members"]) == sorted(f"u{i}" for i in range(40))
+
+    # -- search -------------------------------------------------------------------------------------
+    def _seed(self, store: Store, n: int = 12) -> None:
+        for i in range(n):
+            store.create(
+                USER,
+                user_doc(
+                    f"u{i:02d}",
+                    f"user{i:02d}",
+                    active=i % 2 == 0,
+                    title=None if i % 3 == 0 else f"title {i % 4}",
+                    emails=[{"value": f"user{i}@corp.local", "type": "work"}],
+                ),
+            )
+
+    def test_search_without_filter_lists_all_in_stable_order(self, store: Store) -> None:
+        """Without sortBy, pages come in a stable order that covers every document once."""
+        self._seed(store)
+        seen: list[str] = []
+        for start in range(1, 13, 5):
+            page = store.search(USER, Query(start_index=start, count=5))
+            assert page.total == 12
+            seen += _ids(page.resources)
+        assert sorted(seen) == sorted(set(seen)) and len(seen) == 12
+
+    def test_search_filters(self, store: Store) -> None:
+        """A filter returns exactly the matching documents and counts them all."""
+        self._seed(store)
+        page = store.search(USER, Query(filter=parse_filter("active eq true", USER), count=2))
+        assert page.total == 6 and len(page.resources) == 2
+
+    def test_search_eq_is_case_insensitive_for_user_name(self, store: Store) -> None:
+        """userName eq matches in any case (caseExact false)."""
+        self._seed(store)
+        page = store.search(USER, Query(filter=parse_filter('userName eq "USER03"', USER)))
+        assert _ids(page.resources) == ["u03"]
+
+    def test_search_value_path(self, store: Store) -> None:
+        """Value filters on multi-valued attributes match per value."""
+        self._seed(store)
+        page = store.search(USER, Query(filter=parse_filter('emails[type eq "work" and value sw "user1"]', USER)))
+        assert sorted(_ids(page.resources)) == ["u01", "u10", "u11"]
+
+    def test_search_count_zero_gives_only_total(self, store: Store) -> None:
+        """count 0 returns the total and no documents."""
+        self._seed(store)
+        page = store.search(USER, Query(count=0))
+        assert page.total == 12 and page.resources == []
+
+    def test_search_start_beyond_end(self, store: Store) -> None:
+        """A start index past the last match returns no documents but the full total."""
+        self._seed(store)
+        page = store.search(USER, Query(start_index=50, count=10))
+        assert page.total == 12 and page.resources == []
+
+    def test_sort_ascending_and_descending_missing_last(self, store: Store) -> None:
+        """Sorting puts documents without the attribute last in both orders, ties stable."""
+        self._seed(store)
+        path = resolve_path(USER, None, "title", None)
+        up = store.search(USER, Query(sort_by=path))
+        down = store.search(USER, Query(sort_by=path, descending=True))
+        titles_up = [d.get("title") for d in up.resources]
+        titles_down = [d.get("title") for d in down.resources]
+        present_up = [t for t in titles_up if t is not None]
+        assert present_up == sorted(present_up) and titles_up[-4:] == [None] * 4
+        present_down = [t for t in titles_down if t is not None]
+        assert present_down == sorted(present_down, reverse=True) and titles_down[-4:] == [None] * 4
+
+    def test_search_is_scoped_to_directory(self, store: Store) -> None:
+        """A search in one directory never returns another directory's documents."""
+        store.create(USER, user_doc("u1", "a"), directory="one")
+        store.create(USER, user_doc("u2", "b"), directory="two")
+        assert _ids(store.search(USER, Query(), directory="one").resources) == ["u1"]
+
+    def test_search_members_filter(self, store: Store) -> None:
+        """Groups can be found by a member's value."""
+        store.create(USER, user_doc("u1", "a"))
+        store.create(GROUP, group_doc("g1", "One", ["u1"]))
+        store.create(GROUP, group_doc("g2", "Two"))
+        page = store.search(GROUP, Query(filter=parse_filter('members[value eq "u1"]', GROUP)))
+        assert _ids(page.resources) == ["g1"]
