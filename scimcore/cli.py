@@ -19,13 +19,39 @@ from scimcore.store.port import Store
 SCIM_PREFIX = "/scim/v2"
 
 
-def open_store(database: str) -> Store:
-    """The store for a ``--database`` value."""
+DEFAULT_DATABASE = "sqlite:///./scimcore.db"
+
+
+def open_store(database: str, *, migrate: bool = True) -> Store:
+    """The store for a ``--database`` value: ``memory``, ``sqlite:///path`` or ``postgresql://...``."""
     if database == "memory":
         return MemoryStore()
-    raise click.BadParameter(
-        f"unsupported database {database!r}: this version of scimcore serves 'memory' only", param_hint="--database"
-    )
+    if not database.startswith(("sqlite:", "postgresql:", "postgres:", "postgresql+psycopg:")):
+        raise click.BadParameter(
+            f"{database!r} is not a database URL: use memory, sqlite:///path or postgresql://user@host:5432/db",
+            param_hint="--database",
+        )
+    try:
+        from scimcore.store.sql import SqlStore
+    except ImportError:
+        raise click.ClickException("SQL databases need SQLAlchemy: pip install 'scimcore[server]'") from None
+    try:
+        return SqlStore(database, migrate=migrate)
+    except ImportError as exc:
+        raise click.ClickException(
+            f"{exc.name or 'a driver'} is missing for {database.split(':', 1)[0]}: pip install 'scimcore[postgres]'"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - any driver error becomes one clear message
+        raise click.ClickException(f"cannot open database {_redact(database)}: {type(exc).__name__}: {exc}") from None
+
+
+def _redact(url: str) -> str:
+    """A database URL with any password hidden."""
+    head, sep, tail = url.partition("://")
+    if "@" in tail and ":" in tail.split("@", 1)[0]:
+        user = tail.split("@", 1)[0].split(":", 1)[0]
+        return f"{head}{sep}{user}:***@{tail.split('@', 1)[1]}"
+    return url
 
 
 @click.group()
@@ -42,7 +68,13 @@ def main() -> None:
     envvar="SCIMCORE_TOKEN",
     help="Bearer token clients must send (or set SCIMCORE_TOKEN). Generated and printed once if absent.",
 )
-@click.option("--database", default="memory", show_default=True, help="Where resources are kept: 'memory'.")
+@click.option(
+    "--database",
+    default=DEFAULT_DATABASE,
+    show_default=True,
+    envvar="SCIMCORE_DATABASE",
+    help="Where resources are kept: sqlite:///path, postgresql://user@host:5432/db, or memory.",
+)
 @click.option("--public-url", default=None, help="Base URL clients use, when behind a proxy (for the Entra hint).")
 @click.option("--trust-forwarded", is_flag=True, help="Honour X-Forwarded-Proto/Host from a trusted proxy.")
 @click.option(
@@ -71,7 +103,7 @@ def serve(
     app = ScimASGI(service, prefix=SCIM_PREFIX, trust_forwarded=trust_forwarded)
     shown_host = f"[{host}]" if ":" in host else host
     base = (public_url.rstrip("/") if public_url else f"http://{shown_host}:{port}") + SCIM_PREFIX
-    click.echo(f"scimcore {__version__} serving SCIM 2.0 at {base}  (database: {database})")
+    click.echo(f"scimcore {__version__} serving SCIM 2.0 at {base}  (database: {_redact(database)})")
     click.echo("Microsoft Entra ID provisioning settings:")
     click.echo(f"  Tenant URL:   {base}?aadOptscim062020")
     if generated:
@@ -89,6 +121,25 @@ def serve(
         proxy_headers=False,
     )
     uvicorn.Server(config).run()
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@click.option("--database", default=DEFAULT_DATABASE, show_default=True, envvar="SCIMCORE_DATABASE")
+def db_upgrade(database: str) -> None:
+    """Create or upgrade the database schema (also done by serve on start)."""
+    from scimcore.store.sql import SqlStore
+
+    store = open_store(database, migrate=False)
+    if not isinstance(store, SqlStore):
+        raise click.ClickException("only SQL databases have a schema to upgrade")
+    before, after = store.upgrade()
+    store.close()
+    click.echo(f"database schema at version {after} (was {before})")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,106 @@
+"""Tables and migrations of the SQL store (SQLAlchemy Core), for SQLite and PostgreSQL.
+
+``scim_resources`` keeps one row per resource: its canonical JSON document (without group members) plus
+indexed columns for the hot lookups — ``unique_value`` (the lower-cased ``userName`` of a User, the
+``displayName`` of a Group), ``external_id``, the version and the meta timestamps.  ``scim_members`` keeps
+group memberships one row each, so member changes cost O(members changed) and a group read without members
+never touches them.  ``seq`` columns give a stable insertion order for paging without ``sortBy``.
+
+Migrations are numbered steps applied in order inside one transaction and recorded in
+``scim_schema_version``; a step never drops or rewrites data it does not own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Connection,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+DocType = JSON().with_variant(JSONB(), "postgresql")
+SeqType = BigInteger().with_variant(Integer(), "sqlite")
+
+resources = Table(
+    "scim_resources",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("directory", String(200), nullable=False),
+    Column("resource_type", String(100), nullable=False),
+    Column("id", String(200), nullable=False),
+    Column("unique_value", Text, nullable=True),
+    Column("external_id", Text, nullable=True),
+    Column("version", String(64), nullable=False),
+    Column("created", String(40), nullable=False),
+    Column("last_modified", String(40), nullable=False),
+    Column("doc", DocType, nullable=False),
+    UniqueConstraint("directory", "resource_type", "id", name="uq_scim_resources_id"),
+    UniqueConstraint("directory", "resource_type", "unique_value", name="uq_scim_resources_unique_value"),
+    Index("ix_scim_resources_external_id", "directory", "resource_type", "external_id"),
+    Index("ix_scim_resources_id", "directory", "id"),
+)
+
+members = Table(
+    "scim_members",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("directory", String(200), nullable=False),
+    Column("group_type", String(100), nullable=False),
+    Column("group_id", String(200), nullable=False),
+    Column("member_id", String(200), nullable=False),
+    Column("member_type", String(100), nullable=True),
+    Column("display", Text, nullable=True),
+    UniqueConstraint("directory", "group_id", "member_id", name="uq_scim_members"),
+    Index("ix_scim_members_member", "directory", "member_id"),
+)
+
+schema_version = Table(
+    "scim_schema_version",
+    metadata,
+    Column("version", Integer, primary_key=True),
+)
+
+
+def _step_1(conn: Connection) -> None:
+    for table in (resources, members):
+        table.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_step_1]
+"""Migration steps; step ``n`` (1-based) brings the schema from version ``n - 1`` to ``n``."""
+
+LATEST = len(MIGRATIONS)
+
+
+def current_version(conn: Connection) -> int:
+    """The schema version recorded in the database (0 for an empty database)."""
+    schema_version.create(conn, checkfirst=True)
+    found = conn.execute(select(schema_version.c.version).order_by(schema_version.c.version.desc())).first()
+    return int(found[0]) if found else 0
+
+
+def upgrade(conn: Connection) -> tuple[int, int]:
+    """Apply every pending migration in the caller's transaction; return (from, to) versions."""
+    start = current_version(conn)
+    if start > LATEST:
+        raise RuntimeError(
+            f"the database schema is at version {start}, newer than this scimcore ({LATEST}); upgrade scimcore"
+        )
+    for number in range(start + 1, LATEST + 1):
+        MIGRATIONS[number - 1](conn)
+        conn.execute(schema_version.insert().values(version=number))
+    return start, LATEST

@@ -1,0 +1,516 @@
+"""The SQL store: SQLite (embedded, the default of ``scimcore serve``) and PostgreSQL, on SQLAlchemy 2 Core.
+
+Every port call is one transaction.  Writers on SQLite take the write lock at ``BEGIN IMMEDIATE`` (WAL mode,
+a busy timeout and foreign keys on), so two writers never deadlock upgrading a read lock; on PostgreSQL the
+row being changed is locked with ``SELECT ... FOR UPDATE``.  Uniqueness is enforced by unique indexes, so two
+concurrent creates with one ``userName`` give exactly one success.  Filters are pushed down to SQL when they
+can be expressed exactly (:mod:`scimcore.store.sql.compile`) and evaluated in Python otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    case,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+
+from scimcore.errors import NotFound, PreconditionFailed, Uniqueness
+from scimcore.filter.ast import Path
+from scimcore.filter.evaluate import compile_predicate
+from scimcore.schema.registry import ResourceTypeDef
+from scimcore.store.memory import _sorted
+from scimcore.store.port import DEFAULT_DIRECTORY, Document, MemberRef, Page, Query, unique_attributes
+from scimcore.store.sql import schema
+from scimcore.store.sql.compile import Dialect, FilterCompiler, NotPushable
+from scimcore.store.sql.schema import members, resources
+
+MEMBERS = "members"
+CHUNK = 500
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgresql://`` and ``postgres://`` URLs and point them at psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _scim_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+class SqlStore:
+    """A :class:`~scimcore.store.port.Store` in SQLite or PostgreSQL.
+
+    ``SqlStore("sqlite:///scimcore.db")`` or ``SqlStore("postgresql://user@host/db")``; the schema is
+    created or upgraded on open unless ``migrate=False`` (then run ``scimcore db upgrade``).
+    """
+
+    blocking = True
+
+    def __init__(self, url: str, *, migrate: bool = True, echo: bool = False, **engine_options: Any) -> None:
+        self.url = normalise_url(url)
+        backend = make_url(self.url).get_backend_name()
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
+        self.dialect = Dialect(backend)
+        options: dict[str, Any] = {"echo": echo, **engine_options}
+        if backend == "sqlite":
+            options.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        else:
+            options.setdefault("pool_pre_ping", True)
+            options.setdefault("pool_size", 10)
+        self.engine: Engine = create_engine(self.url, **options)
+        if backend == "sqlite":
+            self._configure_sqlite(self.engine)
+        if migrate:
+            self.upgrade()
+
+    @staticmethod
+    def _configure_sqlite(engine: Engine) -> None:
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # transactions are begun below, explicitly
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+            dbapi_conn.create_function("scim_lower", 1, _scim_lower, deterministic=True)
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            mode = "IMMEDIATE" if conn.get_execution_options().get("scim_write") else "DEFERRED"
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+    def upgrade(self) -> tuple[int, int]:
+        """Create or upgrade the schema; return (from, to) versions."""
+        with self._tx(write=True) as conn:
+            return schema.upgrade(conn)
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    @contextmanager
+    def _tx(self, write: bool = False) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            if write:
+                conn = conn.execution_options(scim_write=True)
+            with conn.begin():
+                yield conn
+
+    # -- helpers ------------------------------------------------------------------------------------
+    def _unique_value(self, rtype: ResourceTypeDef, doc: Mapping[str, Any]) -> str | None:
+        attrs = unique_attributes(rtype)
+        if not attrs:
+            return None
+        value = doc.get(attrs[0].name)
+        if value is None:
+            return None
+        text = str(value)
+        return text if attrs[0].case_exact else text.lower()
+
+    def _check_other_unique(self, conn: Connection, rtype: ResourceTypeDef, doc: Mapping[str, Any], directory: str) -> None:
+        """Unique attributes beyond the first (custom schemas) are checked inside the transaction."""
+        for attr in unique_attributes(rtype)[1:]:
+            value = doc.get(attr.name)
+            if value is None:
+                continue
+            from scimcore.filter.ast import Compare
+
+            condition = FilterCompiler(self.dialect, rtype, directory).compile(
+                Compare(Path(None, attr), "eq", value)
+            )
+            clash = conn.execute(
+                select(resources.c.id).where(self._scope(rtype, directory), condition, resources.c.id != doc["id"])
+            ).first()
+            if clash is not None:
+                raise Uniqueness(f"A {rtype.name} with {attr.name} '{value}' already exists.")
+
+    @staticmethod
+    def _scope(rtype: ResourceTypeDef, directory: str) -> Any:
+        return and_(resources.c.directory == directory, resources.c.resource_type == rtype.name)
+
+    def _row_values(self, rtype: ResourceTypeDef, doc: Mapping[str, Any]) -> dict[str, Any]:
+        body = {k: v for k, v in doc.items() if k != MEMBERS}
+        meta = doc["meta"]
+        return {
+            "unique_value": self._unique_value(rtype, doc),
+            "external_id": doc.get("externalId"),
+            "version": meta["version"],
+            "created": meta["created"],
+            "last_modified": meta["lastModified"],
+            "doc": body,
+        }
+
+    def _uniqueness_error(self, rtype: ResourceTypeDef, doc: Mapping[str, Any]) -> Uniqueness:
+        attrs = unique_attributes(rtype)
+        if attrs and doc.get(attrs[0].name) is not None:
+            return Uniqueness(f"A {rtype.name} with {attrs[0].name} '{doc[attrs[0].name]}' already exists.")
+        return Uniqueness(f"A {rtype.name} with id '{doc['id']}' already exists.")
+
+    @staticmethod
+    def _load_doc(raw: Any) -> Document:
+        if isinstance(raw, str | bytes):
+            loaded: Document = json.loads(raw)
+            return loaded
+        return dict(raw)
+
+    def _members_of(self, conn: Connection, directory: str, group_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {gid: [] for gid in group_ids}
+        for start in range(0, len(group_ids), CHUNK):
+            chunk = group_ids[start : start + CHUNK]
+            rows = conn.execute(
+                select(members.c.group_id, members.c.member_id, members.c.member_type, members.c.display)
+                .where(members.c.directory == directory, members.c.group_id.in_(chunk))
+                .order_by(members.c.seq)
+            )
+            for gid, mid, mtype, display in rows:
+                item: dict[str, Any] = {"value": mid}
+                if mtype:
+                    item["type"] = mtype
+                if display:
+                    item["display"] = display
+                out[gid].append(item)
+        return out
+
+    def _with_members(
+        self, conn: Connection, rtype: ResourceTypeDef, docs: list[Document], directory: str, omit: frozenset[str]
+    ) -> list[Document]:
+        if rtype.attr(MEMBERS) is None or MEMBERS in omit or not docs:
+            return [{k: v for k, v in d.items() if k not in omit} for d in docs] if omit else docs
+        found = self._members_of(conn, directory, [d["id"] for d in docs])
+        out = []
+        for doc in docs:
+            if omit:
+                doc = {k: v for k, v in doc.items() if k not in omit}
+            if found.get(doc["id"]):
+                doc[MEMBERS] = found[doc["id"]]
+            out.append(doc)
+        return out
+
+    def _insert_members(
+        self, conn: Connection, rtype: ResourceTypeDef, gid: str, items: Iterable[Mapping[str, Any]], directory: str
+    ) -> None:
+        rows = [
+            {
+                "directory": directory,
+                "group_type": rtype.name,
+                "group_id": gid,
+                "member_id": item["value"],
+                "member_type": item.get("type"),
+                "display": item.get("display"),
+            }
+            for item in items
+        ]
+        if rows:
+            conn.execute(insert(members), rows)
+
+    def _lock_current(self, conn: Connection, rtype: ResourceTypeDef, rid: str, directory: str) -> tuple[str, Document]:
+        query = select(resources.c.version, resources.c.doc).where(self._scope(rtype, directory), resources.c.id == rid)
+        if self.dialect.pg:
+            query = query.with_for_update()
+        row = conn.execute(query).first()
+        if row is None:
+            raise NotFound(f"{rtype.name} '{rid}' not found.")
+        return row[0], self._load_doc(row[1])
+
+    # -- port ---------------------------------------------------------------------------------------
+    def get(
+        self,
+        rtype: ResourceTypeDef,
+        resource_id: str,
+        *,
+        directory: str = DEFAULT_DIRECTORY,
+        omit: frozenset[str] = frozenset(),
+    ) -> Document | None:
+        """The document with ``resource_id``, or ``None``."""
+        with self._tx() as conn:
+            row = conn.execute(
+                select(resources.c.doc).where(self._scope(rtype, directory), resources.c.id == resource_id)
+            ).first()
+            if row is None:
+                return None
+            return self._with_members(conn, rtype, [self._load_doc(row[0])], directory, omit)[0]
+
+    def search(self, rtype: ResourceTypeDef, query: Query, *, directory: str = DEFAULT_DIRECTORY) -> Page:
+        """Filter, sort and page in SQL when exact; otherwise filter and sort in Python."""
+        with self._tx() as conn:
+            try:
+                return self._search_sql(conn, rtype, query, directory)
+            except NotPushable:
+                return self._search_python(conn, rtype, query, directory)
+
+    def _sort_column(self, rtype: ResourceTypeDef, path: Path) -> Any:
+        attr = path.attr
+        if path.extension is None and attr.name == "id":
+            return resources.c.id
+        if path.extension is None and attr.name == "meta":
+            column = {"created": resources.c.created, "lastModified": resources.c.last_modified}.get(
+                path.sub.name if path.sub else ""
+            )
+            if column is None:
+                raise NotPushable("sort on this meta attribute")
+            return column
+        target = path.target
+        if attr.multi_valued or target.type not in ("string", "reference", "boolean") or (
+            attr.is_complex and path.sub is None
+        ):
+            raise NotPushable("sort on a multi-valued, numeric or dateTime attribute")
+        keys = [path.extension, attr.name] if path.extension else [attr.name]
+        if path.sub is not None:
+            keys.append(path.sub.name)
+        value = self.dialect.text_at(resources.c.doc, keys)
+        return value if target.case_exact or target.type == "boolean" else self.dialect.lower(value)
+
+    def _search_sql(self, conn: Connection, rtype: ResourceTypeDef, query: Query, directory: str) -> Page:
+        where = [self._scope(rtype, directory)]
+        if query.filter is not None:
+            where.append(FilterCompiler(self.dialect, rtype, directory).compile(query.filter))
+        order: list[Any] = []
+        if query.sort_by is not None:
+            column = self._sort_column(rtype, query.sort_by)
+            missing = case((column.is_(None), 1), else_=0)
+            order = [missing, column.desc() if query.descending else column.asc()]
+        order.append(resources.c.seq)
+        total = conn.execute(select(func.count()).select_from(resources).where(*where)).scalar_one()
+        count = query.count
+        if count == 0:
+            return Page(int(total), [])
+        stmt = select(resources.c.doc).where(*where).order_by(*order).offset(max(query.start_index, 1) - 1)
+        if count is not None:
+            stmt = stmt.limit(count)
+        docs = [self._load_doc(row[0]) for row in conn.execute(stmt)]
+        return Page(int(total), self._with_members(conn, rtype, docs, directory, query.omit))
+
+    def _search_python(self, conn: Connection, rtype: ResourceTypeDef, query: Query, directory: str) -> Page:
+        rows = conn.execute(
+            select(resources.c.doc).where(self._scope(rtype, directory)).order_by(resources.c.seq)
+        )
+        docs = [self._load_doc(row[0]) for row in rows]
+        needs_members = rtype.attr(MEMBERS) is not None
+        if needs_members:
+            docs = self._with_members(conn, rtype, docs, directory, frozenset())
+        if query.filter is not None:
+            predicate = compile_predicate(query.filter)
+            if rtype.attr("groups") is not None and _mentions_groups(query.filter):
+                docs = [d for d in docs if predicate({**d, "groups": self._groups(conn, d["id"], directory)})]
+            else:
+                docs = [d for d in docs if predicate(d)]
+        if query.sort_by is not None:
+            docs = _sorted(docs, query.sort_by, query.descending)
+        total = len(docs)
+        start = max(query.start_index, 1) - 1
+        stop = total if query.count is None else start + max(query.count, 0)
+        page = docs[start:stop]
+        if query.omit:
+            page = [{k: v for k, v in d.items() if k not in query.omit} for d in page]
+        return Page(total, page)
+
+    def _groups(self, conn: Connection, member_id: str, directory: str) -> list[dict[str, Any]]:
+        rows = conn.execute(
+            select(members.c.group_id).where(members.c.directory == directory, members.c.member_id == member_id)
+        )
+        return [{"value": row[0]} for row in rows]
+
+    def create(self, rtype: ResourceTypeDef, doc: Document, *, directory: str = DEFAULT_DIRECTORY) -> None:
+        """Insert a new document and its members in one transaction."""
+        try:
+            with self._tx(write=True) as conn:
+                self._check_other_unique(conn, rtype, doc, directory)
+                conn.execute(
+                    insert(resources).values(
+                        directory=directory, resource_type=rtype.name, id=doc["id"], **self._row_values(rtype, doc)
+                    )
+                )
+                if rtype.attr(MEMBERS) is not None:
+                    self._insert_members(conn, rtype, doc["id"], doc.get(MEMBERS) or [], directory)
+        except IntegrityError:
+            raise self._uniqueness_error(rtype, doc) from None
+
+    def replace(
+        self, rtype: ResourceTypeDef, doc: Document, expected_version: str, *, directory: str = DEFAULT_DIRECTORY
+    ) -> None:
+        """Replace a document (and its member list) if its version is still ``expected_version``."""
+        try:
+            with self._tx(write=True) as conn:
+                version, _ = self._lock_current(conn, rtype, doc["id"], directory)
+                if version != expected_version:
+                    raise PreconditionFailed(
+                        f"{rtype.name} '{doc['id']}' is at version {version}, not {expected_version}."
+                    )
+                self._check_other_unique(conn, rtype, doc, directory)
+                conn.execute(
+                    update(resources)
+                    .where(self._scope(rtype, directory), resources.c.id == doc["id"])
+                    .values(**self._row_values(rtype, doc))
+                )
+                if rtype.attr(MEMBERS) is not None:
+                    self._replace_members(conn, rtype, doc, directory)
+        except IntegrityError:
+            raise self._uniqueness_error(rtype, doc) from None
+
+    def _replace_members(self, conn: Connection, rtype: ResourceTypeDef, doc: Document, directory: str) -> None:
+        wanted = {m["value"]: m for m in doc.get(MEMBERS) or []}
+        current = {
+            row[0]: row
+            for row in conn.execute(
+                select(members.c.member_id, members.c.member_type, members.c.display).where(
+                    members.c.directory == directory, members.c.group_id == doc["id"]
+                )
+            )
+        }
+        gone = [mid for mid in current if mid not in wanted]
+        for start in range(0, len(gone), CHUNK):
+            conn.execute(
+                delete(members).where(
+                    members.c.directory == directory,
+                    members.c.group_id == doc["id"],
+                    members.c.member_id.in_(gone[start : start + CHUNK]),
+                )
+            )
+        for mid, item in wanted.items():
+            row = current.get(mid)
+            if row is not None and (row[1], row[2]) != (item.get("type"), item.get("display")):
+                conn.execute(
+                    update(members)
+                    .where(members.c.directory == directory, members.c.group_id == doc["id"], members.c.member_id == mid)
+                    .values(member_type=item.get("type"), display=item.get("display"))
+                )
+        self._insert_members(conn, rtype, doc["id"], [m for mid, m in wanted.items() if mid not in current], directory)
+
+    def change_members(
+        self,
+        rtype: ResourceTypeDef,
+        resource_id: str,
+        add: Iterable[Mapping[str, Any]],
+        remove: Iterable[str],
+        meta: Mapping[str, Any],
+        expected_version: str,
+        *,
+        directory: str = DEFAULT_DIRECTORY,
+    ) -> tuple[list[str], list[str]]:
+        """Add and remove members in O(changed); ``meta`` is written only when something changed."""
+        additions = {item["value"]: item for item in add}
+        removals = [v for v in dict.fromkeys(remove) if v not in additions]
+        with self._tx(write=True) as conn:
+            version, doc = self._lock_current(conn, rtype, resource_id, directory)
+            if version != expected_version:
+                raise PreconditionFailed(f"{rtype.name} '{resource_id}' is at version {version}, not {expected_version}.")
+            touched = list(additions) + removals
+            present: set[str] = set()
+            for start in range(0, len(touched), CHUNK):
+                present.update(
+                    row[0]
+                    for row in conn.execute(
+                        select(members.c.member_id).where(
+                            members.c.directory == directory,
+                            members.c.group_id == resource_id,
+                            members.c.member_id.in_(touched[start : start + CHUNK]),
+                        )
+                    )
+                )
+            added = [v for v in additions if v not in present]
+            removed = [v for v in removals if v in present]
+            for start in range(0, len(removed), CHUNK):
+                conn.execute(
+                    delete(members).where(
+                        members.c.directory == directory,
+                        members.c.group_id == resource_id,
+                        members.c.member_id.in_(removed[start : start + CHUNK]),
+                    )
+                )
+            self._insert_members(conn, rtype, resource_id, [additions[v] for v in added], directory)
+            if added or removed:
+                doc["meta"] = dict(meta)
+                conn.execute(
+                    update(resources)
+                    .where(self._scope(rtype, directory), resources.c.id == resource_id)
+                    .values(version=meta["version"], last_modified=meta["lastModified"], doc=doc)
+                )
+            return added, removed
+
+    def delete(
+        self,
+        rtype: ResourceTypeDef,
+        resource_id: str,
+        expected_version: str | None,
+        *,
+        directory: str = DEFAULT_DIRECTORY,
+    ) -> None:
+        """Delete a document, its members and every membership that mentions it."""
+        with self._tx(write=True) as conn:
+            version, _ = self._lock_current(conn, rtype, resource_id, directory)
+            if expected_version is not None and version != expected_version:
+                raise PreconditionFailed(f"{rtype.name} '{resource_id}' is at version {version}, not {expected_version}.")
+            conn.execute(delete(resources).where(self._scope(rtype, directory), resources.c.id == resource_id))
+            conn.execute(
+                delete(members).where(
+                    members.c.directory == directory,
+                    (members.c.group_id == resource_id) | (members.c.member_id == resource_id),
+                )
+            )
+
+    def groups_of(self, member_id: str, *, directory: str = DEFAULT_DIRECTORY) -> list[MemberRef]:
+        """The groups listing ``member_id``, in the order they were joined."""
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(members.c.group_id, members.c.group_type, resources.c.doc)
+                .join(
+                    resources,
+                    and_(
+                        resources.c.directory == members.c.directory,
+                        resources.c.resource_type == members.c.group_type,
+                        resources.c.id == members.c.group_id,
+                    ),
+                )
+                .where(members.c.directory == directory, members.c.member_id == member_id)
+                .order_by(members.c.seq)
+            )
+            return [MemberRef(gid, self._load_doc(doc).get("displayName")) for gid, _, doc in rows]
+
+    def resource_types_of(self, ids: Iterable[str], *, directory: str = DEFAULT_DIRECTORY) -> dict[str, str]:
+        """For each of ``ids`` stored in ``directory``, the name of its resource type."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, str] = {}
+        with self._tx() as conn:
+            for start in range(0, len(wanted), CHUNK):
+                rows = conn.execute(
+                    select(resources.c.id, resources.c.resource_type).where(
+                        resources.c.directory == directory, resources.c.id.in_(wanted[start : start + CHUNK])
+                    )
+                )
+                found.update({rid: rtype for rid, rtype in rows})
+        return found
+
+
+def _mentions_groups(expr: Any) -> bool:
+    from scimcore.filter.ast import Compare, Present, ValuePath, walk
+
+    for node in walk(expr):
+        if isinstance(node, Compare | Present) and node.path.attr.name == "groups":
+            return True
+        if isinstance(node, ValuePath) and node.attr.name == "groups":
+            return True
+    return False
+
