@@ -64,11 +64,22 @@ def _scimcore_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "scimcore.cli"]
 
 
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each database ``scimcore serve`` can run on."""
+    if request.param == "memory":
+        return "memory"
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'conformance.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    """A fresh ``scimcore serve --database memory`` on a free port; yields its SCIM base URL."""
+def server(tmp_path: Path, database: str) -> Iterator[str]:
+    """A fresh ``scimcore serve --database ...`` on a free port; yields its SCIM base URL."""
     port = _free_port()
-    command = [*_scimcore_command(), "serve", "--database", "memory", "--port", str(port), "--token", TOKEN,
+    command = [*_scimcore_command(), "serve", "--database", database, "--port", str(port), "--token", TOKEN,
                "--log-level", "info"]
     log_path = tmp_path / "serve.log"
     log = log_path.open("wb")
