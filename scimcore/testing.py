@@ -18,6 +18,7 @@ them; importing :mod:`scimcore` never imports this module.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -193,7 +194,7 @@ class StoreContract:
         store.create(GROUP, group_doc("g1", "G", ["u0"]))
         added, removed = store.change_members(
             GROUP, "g1", [{"value": "u1", "type": "User"}, {"value": "u0", "type": "User"}], ["u2"],
-            _meta(GROUP, 2), 'W/"1"',
+            lambda meta: _meta(GROUP, 2), 'W/"1"',
         )
         assert (added, removed) == (["u1"], [])
         group = store.get(GROUP, "g1")
@@ -205,7 +206,7 @@ class StoreContract:
         store.create(USER, user_doc("u1", "a"))
         store.create(GROUP, group_doc("g1", "G", ["u1"]))
         added, removed = store.change_members(
-            GROUP, "g1", [{"value": "u1", "type": "User"}], ["u9"], _meta(GROUP, 2), 'W/"1"'
+            GROUP, "g1", [{"value": "u1", "type": "User"}], ["u9"], lambda meta: _meta(GROUP, 2), 'W/"1"'
         )
         assert (added, removed) == ([], [])
         group = store.get(GROUP, "g1")
@@ -215,7 +216,7 @@ class StoreContract:
         """change_members with a stale version raises PreconditionFailed."""
         store.create(GROUP, group_doc("g1", "G"))
         with pytest.raises(PreconditionFailed):
-            store.change_members(GROUP, "g1", [], [], _meta(GROUP, 2), 'W/"7"')
+            store.change_members(GROUP, "g1", [], [], lambda meta: _meta(GROUP, 2), 'W/"7"')
 
     def test_omit_members(self, store: Store) -> None:
         """get and search leave out members when asked to omit them."""
@@ -238,20 +239,12 @@ class StoreContract:
             store.create(USER, user_doc(f"u{i}", f"user{i}"))
         store.create(GROUP, group_doc("g1", "G"))
 
+        def bump(meta: Mapping[str, Any]) -> dict[str, Any]:
+            return _meta(GROUP, int(meta["version"][3:-1]) + 1)
+
         def add(worker: int) -> None:
             for i in range(worker, 40, 8):
-                while True:
-                    current = store.get(GROUP, "g1", omit=frozenset({"members"}))
-                    assert current is not None
-                    version = current["meta"]["version"]
-                    number = int(version[3:-1]) + 1
-                    try:
-                        store.change_members(
-                            GROUP, "g1", [{"value": f"u{i}", "type": "User"}], [], _meta(GROUP, number), version
-                        )
-                        break
-                    except PreconditionFailed:
-                        continue
+                store.change_members(GROUP, "g1", [{"value": f"u{i}", "type": "User"}], [], bump, None)
 
         threads = [threading.Thread(target=add, args=(w,)) for w in range(8)]
         for t in threads:
@@ -260,6 +253,18 @@ class StoreContract:
             t.join()
         group = store.get(GROUP, "g1")
         assert group is not None and sorted(m["value"] for m in group["members"]) == sorted(f"u{i}" for i in range(40))
+        assert group["meta"]["version"] == 'W/"41"'
+
+    def test_change_members_without_expected_version(self, store: Store) -> None:
+        """Without an expected version, member changes apply to whatever version is current."""
+        store.create(USER, user_doc("u1", "a"))
+        store.create(GROUP, group_doc("g1", "G"))
+        store.replace(GROUP, group_doc("g1", "G", meta=_meta(GROUP, 5)), 'W/"1"')
+        added, _ = store.change_members(
+            GROUP, "g1", [{"value": "u1", "type": "User"}], [], lambda meta: _meta(GROUP, 6), None
+        )
+        group = store.get(GROUP, "g1")
+        assert added == ["u1"] and group is not None and group["meta"]["version"] == 'W/"6"'
 
     # -- search -------------------------------------------------------------------------------------
     def _seed(self, store: Store, n: int = 12) -> None:

@@ -239,12 +239,12 @@ class MemoryStore:
         resource_id: str,
         add: Iterable[Mapping[str, Any]],
         remove: Iterable[str],
-        meta: Mapping[str, Any],
-        expected_version: str,
+        next_meta: Callable[[Mapping[str, Any]], Mapping[str, Any]],
+        expected_version: str | None,
         *,
         directory: str = DEFAULT_DIRECTORY,
     ) -> tuple[list[str], list[str]]:
-        """Add and remove members in O(changed); ``meta`` is written only when something changed."""
+        """Add and remove members in O(changed); ``meta`` moves on only when something changed."""
         with self._lock:
             table = self._table(rtype, directory)
             current = self._current(rtype, table, resource_id, expected_version)
@@ -262,7 +262,7 @@ class MemoryStore:
             self._link(dir_, rtype, resource_id, [v for v in removed if v not in members], False)
             self._link(dir_, rtype, resource_id, added, True)
             if added or removed:
-                table.docs[resource_id] = {**current, "meta": dict(meta)}
+                table.docs[resource_id] = {**current, "meta": dict(next_meta(current["meta"]))}
             return added, removed
 
     def _current(self, rtype: ResourceTypeDef, table: _Table, resource_id: str, expected: str | None) -> Document:

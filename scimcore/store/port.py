@@ -10,7 +10,7 @@ Every store — the shipped ones and yours — must pass the contract suite in :
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -90,15 +90,17 @@ class Store(Protocol):
         resource_id: str,
         add: Iterable[Mapping[str, Any]],
         remove: Iterable[str],
-        meta: Mapping[str, Any],
-        expected_version: str,
+        next_meta: Callable[[Mapping[str, Any]], Mapping[str, Any]],
+        expected_version: str | None,
         *,
         directory: str = ...,
     ) -> tuple[list[str], list[str]]:
-        """Add and remove group members in O(changed) and set ``meta``; return (added, removed) values.
+        """Add and remove group members in O(changed); return the (added, removed) member values.
 
-        Members already present are not added again, absent ones not removed; when nothing changes the
-        document (and its ``meta``) stays as it is.
+        Members already present are not added again, absent ones not removed.  When something changed, the
+        document's ``meta`` becomes ``next_meta(current meta)``, computed while the group is locked, so
+        concurrent member changes without ``If-Match`` never conflict; when nothing changed, the document
+        and its ``meta`` stay as they are.  ``expected_version`` (from ``If-Match``) is checked when given.
         """
         ...
 

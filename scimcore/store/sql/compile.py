@@ -23,6 +23,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     not_,
     or_,
     select,
@@ -83,7 +84,7 @@ class Dialect:
         value = element.c.value
         if sub is None:
             if self.pg:
-                return value.op("#>>")(literal("{}"))
+                return value.op("#>>")(literal_column("'{}'::text[]"))
             return value  # type: ignore[no-any-return]
         if self.pg:
             return func.jsonb_extract_path_text(value, literal(sub))
@@ -220,6 +221,8 @@ class FilterCompiler:
             return not_(func.coalesce(self._member_condition(node.expr, mapping), false()))
         if isinstance(node, Compare) and (node.op == "ne" or node.value is None):
             raise NotPushable("ne and null comparisons inside a membership filter")
+        if isinstance(node, Present) and node.path.sub is None:
+            return true()  # any membership row at all
         if isinstance(node, Compare | Present):
             name = node.path.target.name
             column = mapping.get(name)

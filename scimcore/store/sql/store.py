@@ -10,7 +10,7 @@ can be expressed exactly (:mod:`scimcore.store.sql.compile`) and evaluated in Py
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -405,17 +405,17 @@ class SqlStore:
         resource_id: str,
         add: Iterable[Mapping[str, Any]],
         remove: Iterable[str],
-        meta: Mapping[str, Any],
-        expected_version: str,
+        next_meta: Callable[[Mapping[str, Any]], Mapping[str, Any]],
+        expected_version: str | None,
         *,
         directory: str = DEFAULT_DIRECTORY,
     ) -> tuple[list[str], list[str]]:
-        """Add and remove members in O(changed); ``meta`` is written only when something changed."""
+        """Add and remove members in O(changed); ``meta`` moves on only when something changed."""
         additions = {item["value"]: item for item in add}
         removals = [v for v in dict.fromkeys(remove) if v not in additions]
         with self._tx(write=True) as conn:
             version, doc = self._lock_current(conn, rtype, resource_id, directory)
-            if version != expected_version:
+            if expected_version is not None and version != expected_version:
                 raise PreconditionFailed(f"{rtype.name} '{resource_id}' is at version {version}, not {expected_version}.")
             touched = list(additions) + removals
             present: set[str] = set()
@@ -442,7 +442,8 @@ class SqlStore:
                 )
             self._insert_members(conn, rtype, resource_id, [additions[v] for v in added], directory)
             if added or removed:
-                doc["meta"] = dict(meta)
+                meta = dict(next_meta(doc["meta"]))
+                doc["meta"] = meta
                 conn.execute(
                     update(resources)
                     .where(self._scope(rtype, directory), resources.c.id == resource_id)
