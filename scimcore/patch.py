@@ -17,6 +17,10 @@ Handled here because identity providers send it (literal payloads are in ``tests
   sub-attributes.
 - Okta sends the group's own ``id`` inside a path-less ``replace`` value: equal to the resource's id, it is
   ignored.
+- Entra clears the enterprise ``manager`` with ``{"op":"replace","path":"...:manager","value":{"value":""}}``
+  (or ``manager.value`` set to ``""``): an empty ``value`` removes the manager.  When it changes the manager
+  with ``{"value":"<new id>"}`` alone, the ``$ref`` and ``displayName`` of the previous manager are dropped
+  rather than merged into the new one.
 """
 
 from __future__ import annotations
@@ -117,6 +121,18 @@ def _same_item(attr: AttributeDef, a: Any, b: Any) -> bool:
         return False
     ta, tb = a.get("type"), b.get("type")
     return ta is None or tb is None or ta == tb
+
+
+# Sub-attributes that describe what a singular complex value's ``value`` points at (the manager's ``$ref``
+# and ``displayName``): they belong to the old target once ``value`` changes.
+_DESCRIBES_VALUE = frozenset({"$ref", "display", "displayName"})
+
+
+def _kept_on_retarget(current: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    """The sub-attributes of ``current`` that survive ``update``: all, unless ``value`` changes."""
+    if "value" in update and current.get("value") != update["value"]:
+        return {k: v for k, v in current.items() if k not in _DESCRIBES_VALUE}
+    return dict(current)
 
 
 class _Patcher:
@@ -238,8 +254,7 @@ class _Patcher:
             return
         if attr.is_complex and isinstance(container.get(attr.name), dict):
             # RFC 7644 §3.5.2.1 and §3.5.2.3: sub-attributes not given are left unchanged.
-            merged = {**container[attr.name], **coerced}
-            container[attr.name] = merged
+            container[attr.name] = {**_kept_on_retarget(container[attr.name], coerced), **coerced}
             return
         container[attr.name] = coerced
 
@@ -269,12 +284,12 @@ class _Patcher:
             for item in items:
                 item[sub.name] = coerced
             return
-        if isinstance(current, dict):
-            current[sub.name] = coerced
+        if attr.sub("value") is sub and coerced == "":
+            container.pop(attr.name, None)  # Entra clears the manager with an empty value
+        elif isinstance(current, dict):
+            container[attr.name] = {**_kept_on_retarget(current, {sub.name: coerced}), sub.name: coerced}
         else:
             container[attr.name] = {sub.name: coerced}
-        if attr.name == "manager" and sub.name == "value" and coerced == "":
-            container.pop(attr.name, None)
 
     def apply_filtered(self, op: str, path: PatchPath, attr: AttributeDef, value: Any) -> None:
         assert path.filter is not None

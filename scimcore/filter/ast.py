@@ -26,8 +26,9 @@ class Path:
     """A resolved attribute path: an optional extension URN, the attribute, and an optional sub-attribute.
 
     ``extension`` is the URN of the extension schema holding the attribute, or ``None`` for the core schema
-    and the common attributes.  For a multi-valued complex attribute named without a sub-attribute, filters
-    compare its ``value`` sub-attribute (RFC 7644 §3.4.2.2), which the parser fills in as ``sub``.
+    and the common attributes.  For a complex attribute named without a sub-attribute, filters compare its
+    ``value`` sub-attribute (RFC 7644 §3.4.2.2), which the parser fills in as ``sub``; ``pr`` and ``eq null``
+    / ``ne null`` keep ``sub`` empty and ask about the whole node instead.
     """
 
     extension: str | None

@@ -73,7 +73,7 @@ def _normalise(kind: str, case_exact: bool) -> Callable[[Any], Any]:
             if isinstance(value, bool):
                 return None
             if isinstance(value, float):
-                return Decimal(repr(value))
+                return Decimal(repr(value)) if value == value else None  # NaN equals nothing
             return value if isinstance(value, int | Decimal) else None
 
         return as_number
@@ -98,7 +98,7 @@ def _compare(op: str, wanted: Any) -> Callable[[Any], bool]:
         def check(v: Any) -> bool:
             try:
                 return v is not None and test(v)
-            except TypeError:
+            except (TypeError, ArithmeticError):  # mismatched types; decimal.InvalidOperation
                 return False
 
         return check

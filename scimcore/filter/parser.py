@@ -16,7 +16,9 @@ of raising.  Its own parser is not used: it puts ``and`` and ``or`` at one prece
 ``a or b and c`` would mean ``(a or b) and c``.
 
 A bare word where a value belongs (``externalId eq jyoung``, seen in Microsoft's documentation) is read as a
-string; ``true``, ``false``, ``null`` and numbers keep their JSON meaning.
+string; ``true``, ``false``, ``null`` and numbers keep their JSON meaning (a number compared with a string
+attribute compares as written, ``externalId eq 1e3`` with ``"1e3"``).  Numbers that are not finite or are
+too large to be an integer are refused, never expanded.
 
 Every error is an :class:`~scimcore.errors.InvalidFilter` (or ``InvalidPath`` for PATCH paths) naming the
 column and, for unknown attributes, the attribute.
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -57,7 +59,7 @@ class _Lexer(SCIMLexer):  # type: ignore[misc]
 
     tokens = SCIMLexer.tokens | {"BAD"}
 
-    @_(r'"(?:[^"\\]|\\.)*"')  # type: ignore[name-defined]  # noqa: F821
+    @_(r'"(?:[^"\\]|\\.)*"')  # type: ignore[name-defined, untyped-decorator]  # noqa: F821
     def COMP_VALUE(self, t: Any) -> Any:  # noqa: N802
         return t
 
@@ -85,6 +87,11 @@ class Token:
     def end(self) -> int:
         """The offset just past the token's text in the source."""
         return self.index + len(self.value)
+
+    @property
+    def shown(self) -> str:
+        """The token's text for an error message, shortened when long."""
+        return self.value if len(self.value) <= 40 else self.value[:37] + "..."
 
 
 def tokenize(text: str) -> list[Token]:
@@ -134,7 +141,7 @@ class _Parser:
     def expect(self, type_: str, what: str) -> Token:
         tok = self.peek()
         if tok is None or tok.type != type_:
-            found = f"'{tok.value}'" if tok else "end of filter"
+            found = f"'{tok.shown}'" if tok else "end of filter"
             raise self.fail(f"expected {what}, found {found}", tok)
         self.pos += 1
         return tok
@@ -146,7 +153,7 @@ class _Parser:
         expr = self.or_expr(None)
         tok = self.peek()
         if tok is not None:
-            raise self.fail(f"unexpected '{tok.value}'", tok)
+            raise self.fail(f"unexpected '{tok.shown}'", tok)
         return expr
 
     def or_expr(self, scope: ValueScope | None) -> Expr:
@@ -188,7 +195,7 @@ class _Parser:
             return inner
         if tok.type in ("ATTRNAME", "SCHEMA_URI"):
             return self.attr_expr(scope)
-        raise self.fail(f"expected an attribute expression, found '{tok.value}'", tok)
+        raise self.fail(f"expected an attribute expression, found '{tok.shown}'", tok)
 
     def attr_expr(self, scope: ValueScope | None) -> Expr:
         start = self.peek()
@@ -224,9 +231,17 @@ class _Parser:
                 shown = name if sub is None else f"{name}.{sub}"
                 raise self.fail(f"unknown attribute '{scope.attr.name}.{shown}'", start)
             return self.comparison(Path(scope.extension, scope.attr, sub_def), start)
-        return self.comparison(self.resolve(urn, name, sub, start), start)
+        path = self.resolve(urn, name, sub, start)
+        return self.comparison(path, start, whole=Path(path.extension, path.attr) if sub is None else None)
 
-    def comparison(self, path: Path, start: Token | None) -> Expr:
+    def comparison(self, path: Path, start: Token | None, whole: Path | None = None) -> Expr:
+        """``path pr`` or ``path op value``.
+
+        ``whole`` is the attribute itself when ``path`` names a complex attribute without a sub-attribute and
+        the parser filled in ``value``: ``pr`` and ``eq null`` / ``ne null`` then ask about the whole node
+        (RFC 7644 §3.4.2.2, "a non-empty node for complex attributes"), so ``emails pr`` holds for
+        ``[{"type": "work"}]`` although no e-mail has a ``value``.
+        """
         self.terms += 1
         if self.terms > self.limits.max_terms:
             raise self.fail(f"more than {self.limits.max_terms} comparisons", start)
@@ -234,11 +249,16 @@ class _Parser:
         if op_tok is None:
             raise self.fail(f"expected an operator after '{path}', found end of filter")
         op = op_tok.value.lower()
+        if whole is not None and path.sub is not None:
+            # A complex attribute named alone: its implied "value" only matters for real comparisons.
+            nxt = self.peek(1)
+            if op_tok.type == "PR" or (op in ("eq", "ne") and nxt is not None and nxt.type == "NULL"):
+                path = whole
         if op_tok.type == "PR":
             self.pos += 1
             return Present(path)
         if op not in COMPARISON_OPERATORS or op_tok.type not in {o.upper() for o in COMPARISON_OPERATORS}:
-            raise self.fail(f"expected an operator after '{path}', found '{op_tok.value}'", op_tok)
+            raise self.fail(f"expected an operator after '{path}', found '{op_tok.shown}'", op_tok)
         self.pos += 1
         raw, value_tok = self.comp_value()
         return Compare(path, op, self.typed_value(path, op, raw, value_tok))
@@ -252,21 +272,27 @@ class _Parser:
             try:
                 return json.loads(tok.value), tok
             except ValueError:
-                raise self.fail(f"invalid string {tok.value}", tok) from None
+                raise self.fail(f"invalid string {tok.shown}", tok) from None
         if tok.type == "NUMBER":
-            return (Decimal(tok.value) if any(c in tok.value for c in ".eE") else int(tok.value)), tok
+            return Decimal(tok.value), tok
         if tok.type in ("TRUE", "FALSE"):
             return tok.type == "TRUE", tok
         if tok.type == "NULL":
             return None, tok
-        if tok.type in ("ATTRNAME", "SUBATTR", "BAD"):
-            # A bare word: join adjacent tokens up to white space or a closing bracket.
+        if tok.type in ("ATTRNAME", "SUBATTR", "SCHEMA_URI", "BAD"):
+            # A bare word: join adjacent tokens up to white space or a closing bracket.  A lone '"' is the
+            # start of a string that never ends, not part of a word.
             end = tok.end
+            word = [tok]
             while (nxt := self.peek()) is not None and nxt.index == end and nxt.type not in ("RPAREN", "RBRACKET"):
                 self.pos += 1
                 end = nxt.end
+                word.append(nxt)
+            quote = next((part for part in word if part.type == "BAD" and part.value == '"'), None)
+            if quote is not None:
+                raise self.fail("unterminated string", quote)
             return self.text[tok.index : end], tok
-        raise self.fail(f"expected a value, found '{tok.value}'", tok)
+        raise self.fail(f"expected a value, found '{tok.shown}'", tok)
 
     def typed_value(self, path: Path, op: str, raw: object, tok: Token) -> Value:
         target = path.target
@@ -281,6 +307,8 @@ class _Parser:
             raise self.fail(f"'{op}' is not allowed on {kind} attribute '{path}'", tok)
         if op in STRING_OPERATORS and kind in ("boolean", "integer", "decimal"):
             raise self.fail(f"'{op}' is not allowed on {kind} attribute '{path}'", tok)
+        if tok.type == "NUMBER" and kind not in ("integer", "decimal", "boolean"):
+            raw = tok.value  # a number where a string belongs compares as written: 1e3 stays "1e3"
         try:
             return _coerce(kind, raw, op)
         except ValueError as exc:
@@ -315,34 +343,49 @@ class ValueScope:
     attr: AttributeDef
 
 
+# Python's default limit on integer digits (and what JSON parsers accept): a bigger literal is refused rather
+# than expanded (``1e999999`` on an integer attribute would otherwise build a million-digit int).
+_MAX_DIGITS = 4300
+
+
+def _show(raw: object) -> str:
+    text = str(raw) if isinstance(raw, Decimal) else json.dumps(raw)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _coerce(kind: str, raw: object, op: str) -> Value:
     if kind == "boolean":
         if isinstance(raw, bool):
             return raw
         if isinstance(raw, str) and raw.lower() in ("true", "false"):
             return raw.lower() == "true"
-        raise ValueError(f"{json.dumps(raw)} is not a boolean")
+        raise ValueError(f"{_show(raw)} is not a boolean")
     if kind in ("integer", "decimal"):
-        if isinstance(raw, bool):
-            raise ValueError(f"{json.dumps(raw)} is not a number")
-        if isinstance(raw, int | Decimal):
-            if kind == "integer" and isinstance(raw, Decimal) and raw != raw.to_integral_value():
-                raise ValueError(f"{raw} is not an integer")
-            return int(raw) if kind == "integer" else raw
-        if isinstance(raw, str):
+        if isinstance(raw, Decimal):
+            number = raw
+        elif isinstance(raw, str):
             try:
                 number = Decimal(raw)
             except InvalidOperation:
-                raise ValueError(f"{json.dumps(raw)} is not a number") from None
-            return int(number) if kind == "integer" and number == number.to_integral_value() else number
-        raise ValueError(f"{raw!r} is not a number")
+                raise ValueError(f"{_show(raw)} is not a number") from None
+        else:
+            raise ValueError(f"{_show(raw)} is not a number")
+        if not number.is_finite():
+            raise ValueError(f"{_show(raw)} is not a number")
+        if number.adjusted() >= _MAX_DIGITS:
+            raise ValueError(f"{_show(raw)} is out of range")
+        if kind == "decimal":
+            return number
+        if number != number.to_integral_value():
+            raise ValueError(f"{_show(raw)} is not an integer")
+        return int(number)
     if isinstance(raw, bool):
-        raise ValueError(f"{json.dumps(raw)} is not a string")
+        raise ValueError(f"{_show(raw)} is not a string")
     text = str(raw)
     if kind == "dateTime" and op not in STRING_OPERATORS:
         parsed = parse_datetime(text)
         if parsed is None:
-            raise ValueError(f"{json.dumps(text)} is not an xsd:dateTime")
+            raise ValueError(f"{_show(text)} is not an xsd:dateTime")
         return parsed
     return text
 
@@ -353,7 +396,7 @@ def parse_datetime(text: str) -> datetime | None:
         value = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def resolve_path(
@@ -437,5 +480,5 @@ def parse_value_filter(
     expr = parser.or_expr(ValueScope(extension, attr))
     tok = parser.peek()
     if tok is not None:
-        raise parser.fail(f"unexpected '{tok.value}'", tok)
+        raise parser.fail(f"unexpected '{tok.shown}'", tok)
     return expr

@@ -90,7 +90,11 @@ def coerce_complex(attr: AttributeDef, value: Any, where: str) -> dict[str, Any]
 
 
 def coerce_attribute(attr: AttributeDef, value: Any, where: str) -> Any:
-    """Canonicalise a whole attribute value (plural or singular); ``None`` when nothing is left."""
+    """Canonicalise a whole attribute value (plural or singular); ``None`` when nothing is left.
+
+    A singular complex value whose ``value`` sub-attribute is ``""`` is nothing: Entra clears the enterprise
+    ``manager`` by sending ``{"value": ""}``.
+    """
     if value is None:
         return None
     if attr.multi_valued:
@@ -113,7 +117,11 @@ def coerce_attribute(attr: AttributeDef, value: Any, where: str) -> Any:
         else:
             raise InvalidValue(f"Attribute '{where}' is single-valued, got a list of {len(value)} values.")
     if attr.is_complex:
-        return coerce_complex(attr, value, where)
+        single = coerce_complex(attr, value, where)
+        if single is not None and single.get("value") == "":
+            # Entra removes a manager with {"value": ""}: an empty reference is no value at all.
+            return None
+        return single
     return coerce_scalar(attr, value, where)
 
 
