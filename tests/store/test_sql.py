@@ -12,6 +12,7 @@ pytest.importorskip("sqlalchemy")
 from scimcore.store.sql import SqlStore  # noqa: E402
 from scimcore.testing import StoreContract  # noqa: E402
 
+
 class TestSqliteStore(StoreContract):
     @pytest.fixture
     def store(self, tmp_path: Path) -> Iterator[SqlStore]:

@@ -12,9 +12,9 @@ false; ``pr`` needs a non-empty value; group members and a user's groups are rea
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -38,14 +38,12 @@ from scimcore.store.sql.schema import members, resources
 
 
 class NotPushable(Exception):
-    """This filter (or sort) cannot be expressed exactly in SQL; evaluate it in Python."""
+    """The filter (or sort) cannot be expressed exactly in SQL; evaluate it in Python."""
 
 
 def format_meta_datetime(value: datetime) -> str:
     """A dateTime in the fixed form the service writes into ``meta`` (UTC, milliseconds, ``Z``)."""
-    from datetime import timezone
-
-    value = value.astimezone(timezone.utc)
+    value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
@@ -72,10 +70,11 @@ class Dialect:
     def elements(self, doc: Any, keys: list[str]) -> FromClause:
         """A table of the elements of the array at ``keys``, with a ``value`` column."""
         if self.pg:
-            from sqlalchemy import case, cast
+            from sqlalchemy import case
+            from sqlalchemy import cast as sql_cast
 
             arr = func.jsonb_extract_path(doc, *[literal(k) for k in keys])
-            safe = case((func.jsonb_typeof(arr) == "array", arr), else_=cast(literal("[]"), JSONB))
+            safe = case((func.jsonb_typeof(arr) == "array", arr), else_=sql_cast(literal("[]"), JSONB))
             return func.jsonb_array_elements(safe).table_valued("value").alias()
         return func.json_each(doc, _sqlite_path(keys)).table_valued("value", "type").alias()
 
@@ -85,7 +84,7 @@ class Dialect:
         if sub is None:
             if self.pg:
                 return value.op("#>>")(literal_column("'{}'::text[]"))
-            return value  # type: ignore[no-any-return]
+            return value
         if self.pg:
             return func.jsonb_extract_path_text(value, literal(sub))
         return func.json_extract(value, _sqlite_path([sub]))
@@ -96,7 +95,7 @@ class Dialect:
         if self.pg:
             return func.jsonb_typeof(value if sub is None else func.jsonb_extract_path(value, literal(sub)))
         if sub is None:
-            return element.c.type  # type: ignore[no-any-return]
+            return element.c.type
         return func.json_type(value, _sqlite_path([sub]))
 
     def lower(self, expr: Any) -> ColumnElement[Any]:
@@ -112,9 +111,10 @@ class Dialect:
     def number(self, expr: Any, json_type: Any) -> ColumnElement[Any]:
         """A numeric view of a JSON scalar, NULL unless it is a number."""
         if self.pg:
-            from sqlalchemy import Numeric, case, cast
+            from sqlalchemy import Numeric, case
+            from sqlalchemy import cast as sql_cast
 
-            return case((json_type == "number", cast(expr, Numeric)), else_=None)
+            return case((json_type == "number", sql_cast(expr, Numeric)), else_=None)
         from sqlalchemy import case
 
         return case((json_type.in_(("integer", "real")), expr), else_=None)
@@ -241,7 +241,7 @@ class FilterCompiler:
         if kind == "boolean":
             if not isinstance(node.value, bool) or node.op != "eq":
                 raise NotPushable("boolean comparison")
-            return value == self.d.boolean(node.value)
+            return _b(value == self.d.boolean(node.value))
         if kind in ("integer", "decimal"):
             if not isinstance(node.value, int | Decimal):
                 raise NotPushable("number comparison")
@@ -259,29 +259,34 @@ class FilterCompiler:
         left = value if case_exact else self.d.lower(value)
         right: Any = wanted if case_exact else wanted.lower()
         if node.op == "eq":
-            return left == right  # type: ignore[no-any-return]
+            return _b(left == right)
         if node.op == "co":
-            return func.instr(left, right) > 0 if not self.d.pg else func.strpos(left, right) > 0
+            return _b(func.instr(left, right) > 0 if not self.d.pg else func.strpos(left, right) > 0)
         if node.op == "sw":
-            return func.substr(left, 1, len(right)) == right
+            return _b(func.substr(left, 1, len(right)) == right)
         if node.op == "ew":
             if len(right) == 0:
-                return left.is_not(None)  # type: ignore[no-any-return]
+                return _b(left.is_not(None))
             if self.d.pg:
-                return func.right(left, len(right)) == right
-            return func.substr(left, -len(right)) == right
+                return _b(func.right(left, len(right)) == right)
+            return _b(func.substr(left, -len(right)) == right)
         return _ordered(node.op, left, right)
+
+
+def _b(expr: Any) -> ColumnElement[bool]:
+    """A SQL condition (SQLAlchemy's comparison operators are typed loosely)."""
+    return cast(ColumnElement[bool], expr)
 
 
 def _ordered(op: str, left: Any, right: Any) -> ColumnElement[bool]:
     if op == "eq":
-        return left == right  # type: ignore[no-any-return]
+        return _b(left == right)
     if op == "gt":
-        return left > right  # type: ignore[no-any-return]
+        return _b(left > right)
     if op == "ge":
-        return left >= right  # type: ignore[no-any-return]
+        return _b(left >= right)
     if op == "lt":
-        return left < right  # type: ignore[no-any-return]
+        return _b(left < right)
     if op == "le":
-        return left <= right  # type: ignore[no-any-return]
+        return _b(left <= right)
     raise NotPushable(f"operator {op} on this type")

@@ -130,7 +130,9 @@ class SqlStore:
         text = str(value)
         return text if attrs[0].case_exact else text.lower()
 
-    def _check_other_unique(self, conn: Connection, rtype: ResourceTypeDef, doc: Mapping[str, Any], directory: str) -> None:
+    def _check_other_unique(
+        self, conn: Connection, rtype: ResourceTypeDef, doc: Mapping[str, Any], directory: str
+    ) -> None:
         """Unique attributes beyond the first (custom schemas) are checked inside the transaction."""
         for attr in unique_attributes(rtype)[1:]:
             value = doc.get(attr.name)
@@ -356,9 +358,7 @@ class SqlStore:
             with self._tx(write=True) as conn:
                 version, _ = self._lock_current(conn, rtype, doc["id"], directory)
                 if version != expected_version:
-                    raise PreconditionFailed(
-                        f"{rtype.name} '{doc['id']}' is at version {version}, not {expected_version}."
-                    )
+                    raise _stale(rtype, doc["id"], version, expected_version)
                 self._check_other_unique(conn, rtype, doc, directory)
                 conn.execute(
                     update(resources)
@@ -394,7 +394,9 @@ class SqlStore:
             if row is not None and (row[1], row[2]) != (item.get("type"), item.get("display")):
                 conn.execute(
                     update(members)
-                    .where(members.c.directory == directory, members.c.group_id == doc["id"], members.c.member_id == mid)
+                    .where(
+                        members.c.directory == directory, members.c.group_id == doc["id"], members.c.member_id == mid
+                    )
                     .values(member_type=item.get("type"), display=item.get("display"))
                 )
         self._insert_members(conn, rtype, doc["id"], [m for mid, m in wanted.items() if mid not in current], directory)
@@ -416,7 +418,7 @@ class SqlStore:
         with self._tx(write=True) as conn:
             version, doc = self._lock_current(conn, rtype, resource_id, directory)
             if expected_version is not None and version != expected_version:
-                raise PreconditionFailed(f"{rtype.name} '{resource_id}' is at version {version}, not {expected_version}.")
+                raise _stale(rtype, resource_id, version, expected_version)
             touched = list(additions) + removals
             present: set[str] = set()
             for start in range(0, len(touched), CHUNK):
@@ -463,7 +465,7 @@ class SqlStore:
         with self._tx(write=True) as conn:
             version, _ = self._lock_current(conn, rtype, resource_id, directory)
             if expected_version is not None and version != expected_version:
-                raise PreconditionFailed(f"{rtype.name} '{resource_id}' is at version {version}, not {expected_version}.")
+                raise _stale(rtype, resource_id, version, expected_version)
             conn.execute(delete(resources).where(self._scope(rtype, directory), resources.c.id == resource_id))
             conn.execute(
                 delete(members).where(
@@ -503,6 +505,10 @@ class SqlStore:
                 )
                 found.update({rid: rtype for rid, rtype in rows})
         return found
+
+
+def _stale(rtype: ResourceTypeDef, resource_id: str, version: str, expected: str) -> PreconditionFailed:
+    return PreconditionFailed(f"{rtype.name} '{resource_id}' is at version {version}, not {expected}.")
 
 
 def _mentions_groups(expr: Any) -> bool:
