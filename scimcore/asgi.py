@@ -7,7 +7,8 @@ Mount it in any ASGI framework or run it with any ASGI server::
 
     app = ScimASGI(ScimService(MemoryStore()), prefix="/scim/v2")
 
-Bodies are read with a bound (default 4 MiB, answered 413 above it); lifespan events are acknowledged.
+Bodies are read with a bound (default 4 MiB, answered 413 above it); a request whose client disconnects
+before its body is complete is dropped unserved; lifespan events are acknowledged.
 This module translates only: every SCIM rule lives in the service.
 """
 
@@ -25,6 +26,10 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+
+
+class _Disconnected(Exception):
+    """The client disconnected while its request body was being read."""
 
 
 class ScimASGI:
@@ -67,6 +72,8 @@ class ScimASGI:
         except ScimError as exc:
             await self._send(send, error_response(exc))
             return
+        except _Disconnected:
+            return  # the client left before its body was complete: nothing to serve, nobody to answer
         await self._send(send, await self.service.handle_async(request))
 
     async def _request(self, scope: Scope, receive: Receive) -> ScimRequest:
@@ -87,7 +94,7 @@ class ScimASGI:
         while more:
             message = await receive()
             if message["type"] == "http.disconnect":
-                break
+                raise _Disconnected()
             body.extend(message.get("body", b""))
             if len(body) > self.max_body_bytes:
                 raise PayloadTooLarge(f"The request body exceeds {self.max_body_bytes} bytes.")

@@ -25,8 +25,8 @@ def parse_attribute_list(rtype: ResourceTypeDef, text: str, param: str) -> list[
     out: list[Selector] = []
     for raw in text.split(","):
         item = raw.strip()
-        if not item:
-            continue
+        if not item or item.lower() == "schemas":
+            continue  # "schemas" is part of every response (RFC 7643 §3): naming it selects nothing more
         root = rtype.split_urn(item)
         if root is not None and root[1] == "":
             schema = root[0]

@@ -18,8 +18,8 @@ import secrets
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from scimcore import discovery
 from scimcore.auth import Authenticator
@@ -38,9 +38,18 @@ from scimcore.errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
-from scimcore.filter.parser import DEFAULT_LIMITS, FilterLimits, parse_filter, resolve_path, split_attr_path
+from scimcore.filter.ast import Path
+from scimcore.filter.evaluate import values_at
+from scimcore.filter.parser import (
+    DEFAULT_LIMITS,
+    FilterLimits,
+    parse_datetime,
+    parse_filter,
+    resolve_path,
+    split_attr_path,
+)
 from scimcore.patch import apply_patch
-from scimcore.render import Projection, format_members, render_resource
+from scimcore.render import Projection, format_members, parse_attribute_list, render_resource
 from scimcore.schema.documents import check_required, normalise_resource
 from scimcore.schema.registry import ResourceTypeDef, SchemaRegistry
 from scimcore.store.port import DEFAULT_DIRECTORY, Document, Page, Query, Store
@@ -52,6 +61,8 @@ LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 JSON_TYPES = ("application/scim+json", "application/json")
 WRITE_RETRIES = 8
+
+_T = TypeVar("_T")
 
 # The routing table: path pattern -> {method: handler name}.  "{type}" is a resource type's endpoint,
 # "{id}" any single segment.  Order matters only between literal and pattern segments: literals first.
@@ -74,12 +85,12 @@ ROUTES: tuple[tuple[str, Mapping[str, str]], ...] = (
 
 def utc_now() -> datetime:
     """The current time in UTC (the default clock)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def format_datetime(value: datetime) -> str:
     """An xsd:dateTime in UTC with milliseconds and ``Z`` (RFC 7643 §2.3.5)."""
-    value = value.astimezone(timezone.utc)
+    value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
@@ -260,7 +271,12 @@ class ScimService:
         return ctx.rtype
 
     def _projection(self, ctx: _Context, source: Mapping[str, Any] | None = None) -> Projection:
-        params = source if source is not None else ctx.params
+        attributes, excluded = self._projection_params(source if source is not None else ctx.params)
+        return Projection.from_params(self._rtype(ctx), attributes, excluded)
+
+    @staticmethod
+    def _projection_params(params: Mapping[str, Any]) -> tuple[str | None, str | None]:
+        """``attributes`` and ``excludedAttributes`` as comma-separated strings (query or ``.search`` body)."""
         attributes = params.get("attributes")
         excluded = params.get("excludedAttributes")
         if isinstance(attributes, list):
@@ -271,7 +287,7 @@ class ScimService:
             raise InvalidValue("'attributes' must be a comma-separated string or a list of strings.")
         if excluded is not None and not isinstance(excluded, str):
             raise InvalidValue("'excludedAttributes' must be a comma-separated string or a list of strings.")
-        return Projection.from_params(self._rtype(ctx), attributes, excluded)
+        return attributes, excluded
 
     def _omit(self, rtype: ResourceTypeDef, projection: Projection) -> frozenset[str]:
         return frozenset(n for n in ("members",) if rtype.attr(n) is not None and projection.omits(n))
@@ -300,7 +316,8 @@ class ScimService:
         if isinstance(members, list):
             endpoints = {t.name: t.endpoint for t in self.registry.resource_types}
             format_members(members, ctx.request.base_url, endpoints)
-        return render_resource(rtype, doc, ctx.request.base_url, projection, self._computed(rtype, doc, projection, ctx))
+        computed = self._computed(rtype, doc, projection, ctx)
+        return render_resource(rtype, doc, ctx.request.base_url, projection, computed)
 
     def _resource_response(
         self, status: int, rtype: ResourceTypeDef, doc: Document, ctx: _Context, *, location: bool = False
@@ -324,7 +341,7 @@ class ScimService:
         if header is None or header.strip() == "*":
             return None
         wanted = [v.strip() for v in header.split(",")]
-        current = doc["meta"]["version"]
+        current: str = doc["meta"]["version"]
         if not any(_same_etag(w, current) for w in wanted):
             raise PreconditionFailed(f"The resource is at version {current}; If-Match asked for {header.strip()}.")
         return current
@@ -424,26 +441,35 @@ class ScimService:
         count = min(max(number("count", self.config.default_page_size), 0), self.config.max_page_size)
         return start, count
 
+    @staticmethod
+    def _sort_path(rtype: ResourceTypeDef, sort_by: Any) -> Path | None:
+        """The attribute ``sortBy`` names in ``rtype`` (RFC 7644 §3.4.2.3), or ``None`` without ``sortBy``."""
+        if not sort_by:
+            return None
+        if not isinstance(sort_by, str):
+            raise InvalidValue("'sortBy' must be an attribute path.")
+        try:
+            urn, name, sub = split_attr_path(sort_by)
+            return resolve_path(rtype, urn, name, sub, for_filter=True)
+        except InvalidFilter as exc:
+            raise InvalidValue(f"'sortBy' names {exc.detail}.") from None
+
+    @staticmethod
+    def _descending(params: Mapping[str, Any]) -> bool:
+        order = params.get("sortOrder") or "ascending"
+        if not isinstance(order, str) or order.lower() not in ("ascending", "descending"):
+            raise InvalidValue(f"'sortOrder' must be 'ascending' or 'descending', got {order!r}.")
+        return order.lower() == "descending"
+
     def _query(self, rtype: ResourceTypeDef, params: Mapping[str, Any], projection: Projection) -> Query:
         filter_text = params.get("filter")
         if filter_text is not None and not isinstance(filter_text, str):
             raise InvalidFilter("'filter' must be a string.")
         expr = parse_filter(filter_text, rtype, self.config.filter_limits) if filter_text else None
-        sort_by = params.get("sortBy")
-        sort_path = None
-        if sort_by:
-            if not isinstance(sort_by, str):
-                raise InvalidValue("'sortBy' must be an attribute path.")
-            try:
-                urn, name, sub = split_attr_path(sort_by)
-                sort_path = resolve_path(rtype, urn, name, sub, for_filter=True)
-            except InvalidFilter as exc:
-                raise InvalidValue(f"'sortBy' names {exc.detail}.") from None
-        order = params.get("sortOrder") or "ascending"
-        if not isinstance(order, str) or order.lower() not in ("ascending", "descending"):
-            raise InvalidValue(f"'sortOrder' must be 'ascending' or 'descending', got {order!r}.")
+        sort_path = self._sort_path(rtype, params.get("sortBy"))
+        descending = self._descending(params)
         start, count = self._paging(params)
-        return Query(expr, sort_path, order.lower() == "descending", start, count, self._omit(rtype, projection))
+        return Query(expr, sort_path, descending, start, count, self._omit(rtype, projection))
 
     def _list_page(self, ctx: _Context, params: Mapping[str, Any]) -> ScimResponse:
         rtype = self._rtype(ctx)
@@ -488,26 +514,82 @@ class ScimService:
         return self._search_all(ctx, self._search_body(ctx))
 
     def _search_all(self, ctx: _Context, params: Mapping[str, Any]) -> ScimResponse:
+        """Query every resource type at once and page the merged result (RFC 7644 §3.4.2.1).
+
+        A name in ``attributes``, ``excludedAttributes`` or ``sortBy`` that one resource type lacks (a Group
+        has no ``userName``) is ignored for that type, and a filter naming one matches none of that type; a
+        name that no resource type knows is refused as on a type's own endpoint.  Sorting orders the merged
+        result, not each type's share of it.
+        """
         start, count = self._paging(params)
-        collected: list[dict[str, Any]] = []
+        rtypes = self.registry.resource_types
+        descending = self._descending(params)
+        attributes, excluded = self._projection_params(params)
+        included = self._known_per_type(rtypes, attributes, "attributes") if attributes else None
+        dropped = self._known_per_type(rtypes, excluded, "excludedAttributes") if excluded and not attributes else {}
+        sort_paths = self._sort_paths(rtypes, params.get("sortBy"))
+        collected: list[tuple[tuple[int, Any], dict[str, Any]]] = []
         total = 0
         errors: list[ScimError] = []
-        for rtype in self.registry.resource_types:
+        for rtype in rtypes:
             ctx.rtype = rtype
+            if included is not None:
+                projection = Projection(include=tuple(included[rtype.name]))
+            else:
+                projection = Projection(exclude=tuple(dropped.get(rtype.name, ())))
             try:
-                projection = self._projection(ctx, params)
-                query = self._query(rtype, {**params, "startIndex": 1, "count": None}, projection)
-            except (InvalidFilter, InvalidValue) as exc:
+                query = self._query(rtype, {"filter": params.get("filter")}, projection)
+            except InvalidFilter as exc:
                 errors.append(exc)
                 continue
-            query = Query(query.filter, query.sort_by, query.descending, 1, None, query.omit)
             page = self.store.search(rtype, query, directory=ctx.directory)
             total += page.total
-            collected.extend(self._render(rtype, doc, projection, ctx) for doc in page.resources)
-        if errors and len(errors) == len(self.registry.resource_types):
+            sort_path = sort_paths.get(rtype.name)
+            collected.extend(
+                (_sort_key(doc, sort_path), self._render(rtype, doc, projection, ctx)) for doc in page.resources
+            )
+        if errors and len(errors) == len(rtypes):
             raise errors[0]
-        window = collected[start - 1 : start - 1 + count]
+        resources = _sorted(collected, descending) if sort_paths else [doc for _, doc in collected]
+        window = resources[start - 1 : start - 1 + count]
         return self._respond(200, self._list_doc(total, start, window))
+
+    @staticmethod
+    def _known_per_type(
+        rtypes: list[ResourceTypeDef], text: str, param: str
+    ) -> dict[str, list[tuple[str | None, str, str | None]]]:
+        """Per resource type, the selectors of ``text`` it knows; a name no type knows is refused."""
+        known: dict[str, list[tuple[str | None, str, str | None]]] = {t.name: [] for t in rtypes}
+        for item in (raw.strip() for raw in text.split(",")):
+            if not item:
+                continue
+            first_error: InvalidValue | None = None
+            found = False
+            for rtype in rtypes:
+                try:
+                    known[rtype.name].extend(parse_attribute_list(rtype, item, param))
+                    found = True
+                except InvalidValue as exc:
+                    first_error = first_error or exc
+            if not found and first_error is not None:
+                raise first_error
+        return known
+
+    def _sort_paths(self, rtypes: list[ResourceTypeDef], sort_by: Any) -> dict[str, Path | None]:
+        """Per resource type, where ``sortBy`` points (``None`` where the type lacks it); empty without it."""
+        if not sort_by:
+            return {}
+        paths: dict[str, Path | None] = {}
+        first_error: InvalidValue | None = None
+        for rtype in rtypes:
+            try:
+                paths[rtype.name] = self._sort_path(rtype, sort_by)
+            except InvalidValue as exc:
+                first_error = first_error or exc
+                paths[rtype.name] = None
+        if first_error is not None and not any(paths.values()):
+            raise first_error
+        return paths
 
     # -- resources ----------------------------------------------------------------------------------
     def _get_resource(self, ctx: _Context) -> ScimResponse:
@@ -515,7 +597,9 @@ class ScimService:
         projection = self._projection(ctx)
         doc = self._load(rtype, ctx, self._omit(rtype, projection))
         if_none_match = ctx.request.headers.get("if-none-match")
-        if if_none_match and any(_same_etag(v.strip(), doc["meta"]["version"]) for v in if_none_match.split(",")):
+        if if_none_match and any(
+            v.strip() == "*" or _same_etag(v.strip(), doc["meta"]["version"]) for v in if_none_match.split(",")
+        ):
             return ScimResponse(304, (("ETag", doc["meta"]["version"]),))
         body = self._render(rtype, doc, projection, ctx)
         return self._respond(200, body, [("ETag", doc["meta"]["version"])])
@@ -613,7 +697,44 @@ class ScimService:
         return ScimResponse(204)
 
 
+def _sort_key(doc: Document, path: Path | None) -> tuple[int, Any]:
+    """The value ``doc`` sorts by at ``path`` (RFC 7644 §3.4.2.3): a primary value first, case per ``caseExact``.
+
+    ``(1, "")`` marks a resource without a value, which sorts last in either order.
+    """
+    if path is None:
+        return (1, "")
+    values = values_at(doc, path)
+    if path.attr.multi_valued and path.attr.is_complex and path.sub is not None:
+        container = doc if path.extension is None else doc.get(path.extension) or {}
+        items = container.get(path.attr.name) or []
+        primary = [i.get(path.sub.name) for i in items if isinstance(i, dict) and i.get("primary") is True]
+        values = [v for v in primary if v is not None] or values
+    if not values:
+        return (1, "")
+    value = values[0]
+    if path.target.type == "dateTime" and isinstance(value, str):
+        value = parse_datetime(value) or value
+    if isinstance(value, str) and not path.target.case_exact:
+        value = value.lower()
+    return (0, value)
+
+
+def _sorted(items: list[tuple[tuple[int, Any], _T]], descending: bool) -> list[_T]:
+    """Stable sort on precomputed keys with missing values last in either order."""
+    present = [item for item in items if item[0][0] == 0]
+    missing = [item[1] for item in items if item[0][0] == 1]
+    try:
+        present.sort(key=lambda item: item[0][1], reverse=descending)
+    except TypeError:  # values of different types under one name in different resource types
+        present.sort(key=lambda item: str(item[0][1]), reverse=descending)
+    return [value for _, value in present] + missing
+
+
 def _same_etag(given: str, current: str) -> bool:
     """Weak comparison of entity tags (RFC 9110 §8.8.3.2): ``W/"3"`` matches ``"3"``."""
-    strip = lambda tag: tag[2:] if tag.startswith("W/") else tag  # noqa: E731
+
+    def strip(tag: str) -> str:
+        return tag[2:] if tag.startswith("W/") else tag
+
     return strip(given.strip()) == strip(current)

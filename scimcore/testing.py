@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from scimcore.errors import NotFound, PreconditionFailed, Uniqueness
+from scimcore.errors import InvalidCursor, NotFound, PreconditionFailed, Uniqueness
 from scimcore.filter.parser import parse_filter, resolve_path
 from scimcore.schema.registry import ResourceTypeDef, SchemaRegistry
 from scimcore.store.port import Query, Store
@@ -346,3 +346,47 @@ class StoreContract:
         store.create(GROUP, group_doc("g2", "Two"))
         page = store.search(GROUP, Query(filter=parse_filter('members[value eq "u1"]', GROUP)))
         assert _ids(page.resources) == ["g1"]
+
+    # -- cursors (RFC 9865) -------------------------------------------------------------------------
+    def test_cursor_pages_cover_everything_once(self, store: Store) -> None:
+        """Following next positions from the first page visits every document once, in a stable order."""
+        self._seed(store, 11)
+        seen: list[str] = []
+        after: str | None = ""
+        pages = 0
+        while after is not None:
+            page = store.search(USER, Query(count=4, after=after))
+            assert page.total == 11
+            seen += _ids(page.resources)
+            after = page.next_after
+            pages += 1
+        assert pages == 3 and len(seen) == 11 and len(set(seen)) == 11
+
+    def test_cursor_previous_position(self, store: Store) -> None:
+        """The position before the second page leads back to the first page."""
+        self._seed(store, 9)
+        first = store.search(USER, Query(count=4, after=""))
+        assert first.before is None and first.next_after is not None
+        second = store.search(USER, Query(count=4, after=first.next_after))
+        assert second.before is not None
+        again = store.search(USER, Query(count=4, after=second.before))
+        assert _ids(again.resources) == _ids(first.resources)
+
+    def test_cursor_with_filter_and_sort(self, store: Store) -> None:
+        """Cursor paging works with a filter and a sort too."""
+        self._seed(store, 12)
+        path = resolve_path(USER, None, "userName", None)
+        query_filter = parse_filter("active eq true", USER)
+        seen: list[str] = []
+        after: str | None = ""
+        while after is not None:
+            page = store.search(USER, Query(filter=query_filter, sort_by=path, descending=True, count=4, after=after))
+            seen += _ids(page.resources)
+            after = page.next_after
+        assert seen == [f"u{i:02d}" for i in range(10, -1, -2)]
+
+    def test_cursor_unknown_position_is_refused(self, store: Store) -> None:
+        """A position the store never issued raises InvalidCursor."""
+        self._seed(store, 3)
+        with pytest.raises(InvalidCursor):
+            store.search(USER, Query(count=2, after="zz:top"))

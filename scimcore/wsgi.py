@@ -7,7 +7,8 @@ Mount it under Flask, Django or any WSGI server::
 
     app = ScimWSGI(ScimService(MemoryStore()), prefix="/scim/v2")
 
-Bodies are read with a bound (default 4 MiB, answered 413 above it).  This module translates only.
+Bodies are read with a bound (default 4 MiB, answered 413 above it); a body without ``CONTENT_LENGTH`` is
+read only when the server sets ``wsgi.input_terminated``.  This module translates only.
 """
 
 from __future__ import annotations
@@ -62,14 +63,7 @@ class ScimWSGI:
         below = strip_prefix(path, self.prefix)
         if below is None:
             raise NotFound(f"No SCIM endpoint at '{path}'.")
-        length_text = environ.get("CONTENT_LENGTH") or "0"
-        try:
-            length = int(length_text)
-        except ValueError:
-            length = 0
-        if length > self.max_body_bytes:
-            raise PayloadTooLarge(f"The request body exceeds {self.max_body_bytes} bytes.")
-        body = environ["wsgi.input"].read(length) if length > 0 else b""
+        body = self._body(environ)
         root = environ.get("SCRIPT_NAME", "").rstrip("/") + self.prefix
         server = (environ.get("SERVER_NAME", "localhost"), int(environ.get("SERVER_PORT") or 0) or None)
         return ScimRequest(
@@ -80,6 +74,32 @@ class ScimWSGI:
             body=body,
             base_url=base_url(environ.get("wsgi.url_scheme", "http"), headers, server, root, self.trust_forwarded),
         )
+
+    def _body(self, environ: dict[str, Any]) -> bytes:
+        """Read at most the bound: ``CONTENT_LENGTH`` bytes, or up to the end of a dechunked stream.
+
+        PEP 3333 forbids reading past ``CONTENT_LENGTH``; servers that dechunk a request without a length
+        (gunicorn, werkzeug) say so with ``wsgi.input_terminated``, and then the stream is read to its end.
+        """
+        length_text = environ.get("CONTENT_LENGTH") or ""
+        try:
+            length: int | None = int(length_text)
+        except ValueError:
+            length = None
+        stream = environ["wsgi.input"]
+        if length is None:
+            if not environ.get("wsgi.input_terminated"):
+                return b""
+            body = bytearray()
+            while len(body) <= self.max_body_bytes:
+                chunk = stream.read(min(65536, self.max_body_bytes + 1 - len(body)))
+                if not chunk:
+                    return bytes(body)
+                body.extend(chunk)
+            raise PayloadTooLarge(f"The request body exceeds {self.max_body_bytes} bytes.")
+        if length > self.max_body_bytes:
+            raise PayloadTooLarge(f"The request body exceeds {self.max_body_bytes} bytes.")
+        return bytes(stream.read(length)) if length > 0 else b""
 
 
 def _reason(status: int) -> str:

@@ -16,12 +16,21 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from scimcore.errors import NotFound, PreconditionFailed, Uniqueness
+from scimcore.errors import InvalidCursor, NotFound, PreconditionFailed, Uniqueness
 from scimcore.filter.ast import And, Compare, Expr
 from scimcore.filter.evaluate import compile_predicate, values_at
 from scimcore.filter.parser import parse_datetime
 from scimcore.schema.registry import ResourceTypeDef
-from scimcore.store.port import DEFAULT_DIRECTORY, Document, MemberRef, Page, Query, unique_attributes
+from scimcore.store.port import (
+    DEFAULT_DIRECTORY,
+    Document,
+    MemberRef,
+    Page,
+    Query,
+    cursor_page,
+    offset_position,
+    unique_attributes,
+)
 
 MEMBERS = "members"
 
@@ -44,6 +53,21 @@ class _Table:
     members: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     indexes: dict[IndexKey, dict[Any, set[str]]] = field(default_factory=dict)
     case_exact: dict[IndexKey, bool] = field(default_factory=dict)
+    seq: dict[str, int] = field(default_factory=dict)  # insertion number of each id, for stable order
+    next_seq: int = 0
+    order: list[Document] | None = None  # documents in insertion order; rebuilt after a write
+    sorted_by: dict[tuple[str, bool], list[Document]] = field(default_factory=dict)  # sort results per write
+
+    def changed(self) -> None:
+        """Forget derived orderings after a write."""
+        self.order = None
+        self.sorted_by.clear()
+
+    def in_order(self) -> list[Document]:
+        """Every document in insertion order (cached until the next write)."""
+        if self.order is None:
+            self.order = list(self.docs.values())
+        return self.order
 
 
 @dataclass(slots=True)
@@ -163,27 +187,39 @@ class MemoryStore:
             return None if doc is None else self._render(table, doc, omit)
 
     def search(self, rtype: ResourceTypeDef, query: Query, *, directory: str = DEFAULT_DIRECTORY) -> Page:
-        """Filter, sort and page; ``total`` counts every match (RFC 7644 §3.4.2.4)."""
+        """Filter, sort and page; ``total`` counts every match (RFC 7644 §3.4.2.4).
+
+        Without a filter and sort a page costs O(page); equality on an indexed attribute costs O(matches);
+        a sort is computed once per write and reused by later pages.
+        """
         with self._lock:
             table = self._table(rtype, directory)
-            candidates = self._candidates(table, query.filter)
-            if query.filter is not None:
+            if query.filter is None:
+                matched = table.in_order()
+                if query.sort_by is not None:
+                    key = (_path_key(query.sort_by), query.descending)
+                    cached = table.sorted_by.get(key)
+                    if cached is None:
+                        cached = table.sorted_by[key] = _sorted(matched, query.sort_by, query.descending)
+                    matched = cached
+            else:
                 predicate = compile_predicate(query.filter)
                 needs_members = _mentions(query.filter, MEMBERS)
                 matched = [
                     doc
-                    for doc in candidates
+                    for doc in self._candidates(table, query.filter)
                     if predicate(self._with_members(table, doc) if needs_members else doc)
                 ]
-            else:
-                matched = candidates if isinstance(candidates, list) else list(candidates)
-            if query.sort_by is not None:
-                matched = _sorted(matched, query.sort_by, query.descending)
+                if query.sort_by is not None:
+                    matched = _sorted(matched, query.sort_by, query.descending)
             total = len(matched)
-            start = max(query.start_index, 1) - 1
+            try:
+                start = offset_position(query)
+            except ValueError:
+                raise InvalidCursor(f"Cursor position {query.after!r} is not one this store issued.") from None
             stop = total if query.count is None else start + max(query.count, 0)
             page = [self._render(table, doc, query.omit) for doc in matched[start:stop]]
-            return Page(total, page)
+            return cursor_page(query, total, start, page)
 
     def _with_members(self, table: _Table, doc: Document) -> Document:
         members = table.members.get(doc["id"])
@@ -194,7 +230,7 @@ class MemoryStore:
         if lookup is not None:
             key, value = lookup
             ids = table.indexes[key].get(_norm(value, table.case_exact[key]), set())
-            return [table.docs[i] for i in ids if i in table.docs]
+            return sorted((table.docs[i] for i in ids if i in table.docs), key=lambda d: table.seq[d["id"]])
         if expr is not None and isinstance(expr, Compare) and expr.op == "eq" and expr.path.attr.name == "id":
             doc = table.docs.get(str(expr.value))
             return [doc] if doc is not None else []
@@ -209,6 +245,9 @@ class MemoryStore:
             self._check_unique(rtype, table, doc)
             body, members = self._split_members(rtype, json_copy(doc))
             table.docs[doc["id"]] = body
+            table.seq[doc["id"]] = table.next_seq
+            table.next_seq += 1
+            table.changed()
             self._index(table, body, True)
             if members is not None:
                 table.members[doc["id"]] = members
@@ -225,6 +264,7 @@ class MemoryStore:
             body, members = self._split_members(rtype, json_copy(doc))
             self._index(table, current, False)
             table.docs[doc["id"]] = body
+            table.changed()
             self._index(table, body, True)
             if members is not None:
                 dir_ = self._dirs[directory]
@@ -263,6 +303,7 @@ class MemoryStore:
             self._link(dir_, rtype, resource_id, added, True)
             if added or removed:
                 table.docs[resource_id] = {**current, "meta": dict(next_meta(current["meta"]))}
+                table.changed()
             return added, removed
 
     def _current(self, rtype: ResourceTypeDef, table: _Table, resource_id: str, expected: str | None) -> Document:
@@ -290,6 +331,8 @@ class MemoryStore:
             dir_ = self._dirs[directory]
             self._index(table, current, False)
             del table.docs[resource_id]
+            del table.seq[resource_id]
+            table.changed()
             own = table.members.pop(resource_id, None)
             if own:
                 self._link(dir_, rtype, resource_id, own, False)
@@ -355,6 +398,10 @@ def _index_lookup(expr: Expr | None, keys: Iterable[IndexKey]) -> tuple[IndexKey
             if key in available:
                 return key, node.value
     return None
+
+
+def _path_key(path: Any) -> str:
+    return str(path)
 
 
 def _sort_key(path: Any) -> Callable[[Document], tuple[int, Any]]:

@@ -23,11 +23,12 @@ DEFAULT_DIRECTORY = "default"
 
 @dataclass(frozen=True, slots=True)
 class Query:
-    """A collection query (RFC 7644 §3.4.2): filter, sort and an index page.
+    """A collection query (RFC 7644 §3.4.2): filter, sort and a page by index or by cursor.
 
     ``start_index`` is 1-based; ``count`` ``None`` means "no limit" and ``0`` asks only for the total.
-    ``omit`` names top-level attributes the caller will not return, so the store need not read them
-    (``members`` above all).
+    ``after`` asks for cursor paging (RFC 9865): ``""`` for the first page, otherwise a position the store
+    returned as :attr:`Page.next_after`; ``start_index`` is ignored then.  ``omit`` names top-level
+    attributes the caller will not return, so the store need not read them (``members`` above all).
     """
 
     filter: Expr | None = None
@@ -36,14 +37,47 @@ class Query:
     start_index: int = 1
     count: int | None = None
     omit: frozenset[str] = field(default_factory=frozenset)
+    after: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One page of a query: the number of matches overall and the documents of this page."""
+    """One page of a query: the number of matches overall and the documents of this page.
+
+    For cursor queries ``next_after`` is the store's position after this page, or ``None`` on the last page;
+    ``before`` is the position of the page before this one (``""`` for the first page), or ``None`` when
+    this is the first page.
+    """
 
     total: int
     resources: list[Document]
+    next_after: str | None = None
+    before: str | None = None
+
+
+def offset_position(query: Query) -> int:
+    """The 0-based offset a query starts at: from its cursor position (``o:<n>``) or its start index."""
+    if query.after is None:
+        return max(query.start_index, 1) - 1
+    if query.after == "":
+        return 0
+    kind, _, number = query.after.partition(":")
+    if kind != "o" or not number.isdigit():
+        raise ValueError(f"not a position: {query.after!r}")
+    return int(number)
+
+
+def cursor_page(query: Query, total: int, start: int, resources: list[Document]) -> Page:
+    """A page with offset cursors (``o:<n>``) filled in when the query asked for cursor paging."""
+    if query.after is None:
+        return Page(total, resources)
+    end = start + len(resources)
+    following = f"o:{end}" if end < total and resources else None
+    previous = None
+    if start > 0:
+        step = query.count if query.count else len(resources) or 1
+        previous = f"o:{max(start - step, 0)}"
+    return Page(total, resources, following, previous)
 
 
 @dataclass(frozen=True, slots=True)

@@ -270,6 +270,8 @@ class FilterCompiler:
             if self.d.pg:
                 return _b(func.right(left, len(right)) == right)
             return _b(func.substr(left, -len(right)) == right)
+        if self.d.pg:
+            left = left.collate("C")  # code-point order, as Python compares strings
         return _ordered(node.op, left, right)
 
 

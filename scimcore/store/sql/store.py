@@ -30,12 +30,21 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
-from scimcore.errors import NotFound, PreconditionFailed, Uniqueness
+from scimcore.errors import InvalidCursor, NotFound, PreconditionFailed, Uniqueness
 from scimcore.filter.ast import Path
 from scimcore.filter.evaluate import compile_predicate
 from scimcore.schema.registry import ResourceTypeDef
 from scimcore.store.memory import _sorted
-from scimcore.store.port import DEFAULT_DIRECTORY, Document, MemberRef, Page, Query, unique_attributes
+from scimcore.store.port import (
+    DEFAULT_DIRECTORY,
+    Document,
+    MemberRef,
+    Page,
+    Query,
+    cursor_page,
+    offset_position,
+    unique_attributes,
+)
 from scimcore.store.sql import schema
 from scimcore.store.sql.compile import Dialect, FilterCompiler, NotPushable
 from scimcore.store.sql.schema import members, resources
@@ -293,17 +302,56 @@ class SqlStore:
         if query.sort_by is not None:
             column = self._sort_column(rtype, query.sort_by)
             missing = case((column.is_(None), 1), else_=0)
+            if self.dialect.pg:
+                column = column.collate("C")  # code-point order, as the in-memory store sorts
             order = [missing, column.desc() if query.descending else column.asc()]
         order.append(resources.c.seq)
-        total = conn.execute(select(func.count()).select_from(resources).where(*where)).scalar_one()
+        total = int(conn.execute(select(func.count()).select_from(resources).where(*where)).scalar_one())
         count = query.count
+        if query.after is not None and query.sort_by is None:
+            return self._keyset_page(conn, rtype, query, directory, where, total)
+        try:
+            start = offset_position(query)
+        except ValueError:
+            raise InvalidCursor(f"Cursor position {query.after!r} is not one this store issued.") from None
         if count == 0:
-            return Page(int(total), [])
-        stmt = select(resources.c.doc).where(*where).order_by(*order).offset(max(query.start_index, 1) - 1)
+            return cursor_page(query, total, start, [])
+        stmt = select(resources.c.doc).where(*where).order_by(*order).offset(start)
         if count is not None:
             stmt = stmt.limit(count)
         docs = [self._load_doc(row[0]) for row in conn.execute(stmt)]
-        return Page(int(total), self._with_members(conn, rtype, docs, directory, query.omit))
+        return cursor_page(query, total, start, self._with_members(conn, rtype, docs, directory, query.omit))
+
+    def _keyset_page(
+        self, conn: Connection, rtype: ResourceTypeDef, query: Query, directory: str, where: list[Any], total: int
+    ) -> Page:
+        """Cursor paging in insertion order by keyset (``k:<seq>``): deep pages cost what the first one does."""
+        after = 0
+        if query.after:
+            kind, _, number = query.after.partition(":")
+            if kind != "k" or not number.isdigit():
+                raise InvalidCursor(f"Cursor position {query.after!r} is not one this store issued.")
+            after = int(number)
+        count = query.count
+        stmt = select(resources.c.seq, resources.c.doc).where(*where, resources.c.seq > after).order_by(resources.c.seq)
+        if count is not None:
+            stmt = stmt.limit(count + 1)
+        rows = list(conn.execute(stmt))
+        more = count is not None and len(rows) > count
+        rows = rows[:count] if count is not None else rows
+        docs = [self._load_doc(row[1]) for row in rows]
+        following = f"k:{rows[-1][0]}" if more and rows else None
+        before: str | None = None
+        if after and count:
+            previous = conn.execute(
+                select(resources.c.seq)
+                .where(*where, resources.c.seq <= after)
+                .order_by(resources.c.seq.desc())
+                .offset(count)
+                .limit(1)
+            ).first()
+            before = f"k:{previous[0]}" if previous is not None else ""
+        return Page(total, self._with_members(conn, rtype, docs, directory, query.omit), following, before)
 
     def _search_python(self, conn: Connection, rtype: ResourceTypeDef, query: Query, directory: str) -> Page:
         rows = conn.execute(
@@ -322,12 +370,15 @@ class SqlStore:
         if query.sort_by is not None:
             docs = _sorted(docs, query.sort_by, query.descending)
         total = len(docs)
-        start = max(query.start_index, 1) - 1
+        try:
+            start = offset_position(query)
+        except ValueError:
+            raise InvalidCursor(f"Cursor position {query.after!r} is not one this store issued.") from None
         stop = total if query.count is None else start + max(query.count, 0)
         page = docs[start:stop]
         if query.omit:
             page = [{k: v for k, v in d.items() if k not in query.omit} for d in page]
-        return Page(total, page)
+        return cursor_page(query, total, start, page)
 
     def _groups(self, conn: Connection, member_id: str, directory: str) -> list[dict[str, Any]]:
         rows = conn.execute(
