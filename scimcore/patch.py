@@ -401,3 +401,60 @@ def apply_patch(rtype: ResourceTypeDef, doc: Mapping[str, Any], body: Any) -> di
         path = parse_patch_path(rtype, path_text) if path_text is not None else None
         patcher.apply(op, path, value)
     return patcher.doc
+
+
+@dataclass(frozen=True, slots=True)
+class MemberDelta:
+    """The net effect of a PATCH made only of member additions and removals (applied in order)."""
+
+    add: tuple[dict[str, Any], ...]
+    remove: tuple[str, ...]
+
+
+def member_delta(rtype: ResourceTypeDef, body: Any) -> MemberDelta | None:
+    """The member changes of a PATCH that only adds and removes individual members, else ``None``.
+
+    Recognised, in any order and mix (RFC 7644 §3.5.2 and the identity providers' forms):
+    ``add`` to ``members`` with a list of members; ``remove`` of ``members[value eq "<id>"]``; and Entra's
+    ``remove`` of ``members`` with a list of members.  Such a PATCH costs O(members changed) instead of a
+    rewrite of the whole group.  Anything else (``replace`` of the list, a path-less value, a remove of all
+    members, another attribute) returns ``None`` and goes through :func:`apply_patch`.
+    """
+    members_attr = rtype.attr("members")
+    if members_attr is None or not members_attr.multi_valued:
+        return None
+    adds: dict[str, dict[str, Any]] = {}
+    removes: dict[str, None] = {}
+    for op, path_text, value in parse_operations(body):
+        if path_text is None or op == "replace":
+            return None
+        path = parse_patch_path(rtype, path_text)
+        if path.extension is not None or path.attr is not members_attr or path.sub is not None:
+            return None
+        if path.filter is not None:
+            target = path.filter
+            if op != "remove" or not (
+                isinstance(target, Compare)
+                and target.op == "eq"
+                and target.path.sub is not None
+                and target.path.sub.name == "value"
+                and isinstance(target.value, str)
+            ):
+                return None
+            adds.pop(target.value, None)
+            removes[target.value] = None
+            continue
+        if value is None:
+            return None  # remove of every member
+        items = coerce_attribute(members_attr, value, members_attr.name) or []
+        for item in items:
+            member = item.get("value")
+            if not isinstance(member, str) or not member:
+                raise InvalidValue("Every member of 'members' needs a 'value'.")
+            if op == "add":
+                removes.pop(member, None)
+                adds[member] = {k: v for k, v in item.items() if k != "$ref"}
+            else:
+                adds.pop(member, None)
+                removes[member] = None
+    return MemberDelta(tuple(adds.values()), tuple(removes))

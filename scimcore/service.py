@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from scimcore import discovery
 from scimcore.auth import Authenticator
+from scimcore.cursors import CursorCodec
 from scimcore.errors import (
     InternalError,
     InvalidFilter,
@@ -48,7 +49,7 @@ from scimcore.filter.parser import (
     resolve_path,
     split_attr_path,
 )
-from scimcore.patch import apply_patch
+from scimcore.patch import MemberDelta, apply_patch, member_delta
 from scimcore.render import Projection, format_members, parse_attribute_list, render_resource
 from scimcore.schema.documents import check_required, normalise_resource
 from scimcore.schema.registry import ResourceTypeDef, SchemaRegistry
@@ -125,6 +126,7 @@ class ServiceConfig:
     filter_limits: FilterLimits = DEFAULT_LIMITS
     group_patch_returns_body: bool = True
     reject_unknown_members: bool = False
+    cursor_secret: bytes | None = None
     documentation_uri: str | None = None
 
 
@@ -183,7 +185,9 @@ class ScimService:
             max_results=self.config.max_page_size,
             default_page_size=self.config.default_page_size,
             documentation_uri=self.config.documentation_uri,
+            cursor_paging=True,
         )
+        self._cursors = CursorCodec(self.config.cursor_secret or secrets.token_bytes(32))
         self._routes = [_Route(tuple(p.strip("/").split("/")) if p != "/" else (), h) for p, h in ROUTES]
 
     # -- entry points -------------------------------------------------------------------------------
@@ -346,6 +350,10 @@ class ScimService:
             raise PreconditionFailed(f"The resource is at version {current}; If-Match asked for {header.strip()}.")
         return current
 
+    def _moved_on(self, meta: Mapping[str, Any]) -> dict[str, Any]:
+        """``meta`` of a resource that just changed: a new version and ``lastModified`` (RFC 7644 §3.14)."""
+        return {**meta, "lastModified": format_datetime(self.clock()), "version": _next_version(meta.get("version"))}
+
     def _new_meta(self, rtype: ResourceTypeDef, previous: Mapping[str, Any] | None) -> dict[str, Any]:
         now = format_datetime(self.clock())
         return {
@@ -469,7 +477,20 @@ class ScimService:
         sort_path = self._sort_path(rtype, params.get("sortBy"))
         descending = self._descending(params)
         start, count = self._paging(params)
-        return Query(expr, sort_path, descending, start, count, self._omit(rtype, projection))
+        after = None
+        cursor = params.get("cursor")
+        if cursor is not None:
+            if params.get("startIndex") not in (None, ""):
+                raise InvalidValue("Use either 'cursor' or 'startIndex' for paging, not both (RFC 9865 §2).")
+            after = self._cursors.open(str(cursor), self._query_fingerprint(rtype, params))
+        return Query(expr, sort_path, descending, start, count, self._omit(rtype, projection), after)
+
+    @staticmethod
+    def _query_fingerprint(rtype: ResourceTypeDef, params: Mapping[str, Any]) -> str:
+        """What a cursor is bound to: the resource type, filter and sort it was issued for."""
+        parts = [rtype.name, str(params.get("filter") or ""), str(params.get("sortBy") or ""),
+                 str(params.get("sortOrder") or "").lower()]
+        return "\x1f".join(parts)
 
     def _list_page(self, ctx: _Context, params: Mapping[str, Any]) -> ScimResponse:
         rtype = self._rtype(ctx)
@@ -477,7 +498,16 @@ class ScimService:
         query = self._query(rtype, params, projection)
         page: Page = self.store.search(rtype, query, directory=ctx.directory)
         resources = [self._render(rtype, doc, projection, ctx) for doc in page.resources]
-        return self._respond(200, self._list_doc(page.total, query.start_index, resources))
+        doc = self._list_doc(page.total, query.start_index, resources)
+        if query.after is not None:
+            # RFC 9865 §2.2: cursor pages carry nextCursor / previousCursor instead of startIndex.
+            del doc["startIndex"]
+            scope = self._query_fingerprint(rtype, params)
+            if page.next_after is not None:
+                doc["nextCursor"] = self._cursors.issue(page.next_after, scope)
+            if page.before is not None:
+                doc["previousCursor"] = self._cursors.issue(page.before, scope)
+        return self._respond(200, doc)
 
     @staticmethod
     def _list_doc(total: int, start: int, resources: list[dict[str, Any]]) -> dict[str, Any]:
@@ -664,15 +694,23 @@ class ScimService:
         else:
             doc["meta"] = self._new_meta(rtype, current["meta"])
             self.store.replace(rtype, doc, current["meta"]["version"], directory=ctx.directory)
-        status = 200
-        if rtype.attr("members") is not None and ctx.request.method.upper() == "PATCH":
-            if not self.config.group_patch_returns_body and not ctx.params.get("attributes"):
+        if ctx.request.method.upper() == "PATCH":
+            return self._patch_response(rtype, doc, ctx)
+        return self._resource_response(200, rtype, doc, ctx)
+
+    def _patch_response(self, rtype: ResourceTypeDef, doc: Document, ctx: _Context) -> ScimResponse:
+        """200 with the resource (RFC 7644 §3.5.2), or 204 for groups when so configured (Entra's advice)."""
+        if rtype.attr("members") is not None and not self.config.group_patch_returns_body:
+            if not ctx.params.get("attributes"):
                 return ScimResponse(204, (("ETag", doc["meta"]["version"]),))
-        return self._resource_response(status, rtype, doc, ctx)
+        return self._resource_response(200, rtype, doc, ctx)
 
     def _patch_resource(self, ctx: _Context) -> ScimResponse:
         rtype = self._rtype(ctx)
         body = self._json_body(ctx)
+        delta = member_delta(rtype, body)
+        if delta is not None:
+            return self._patch_members(rtype, delta, ctx)
         for _ in range(WRITE_RETRIES):
             current = self._load(rtype, ctx)
             pinned = self._check_if_match(ctx, current)
@@ -687,13 +725,34 @@ class ScimService:
                     raise
         raise PreconditionFailed("The resource kept changing; try again.")
 
+    def _patch_members(self, rtype: ResourceTypeDef, delta: MemberDelta, ctx: _Context) -> ScimResponse:
+        """Member additions and removals in O(members changed): the rest of the group is never read."""
+        assert ctx.resource_id is not None
+        expected = None
+        if ctx.request.headers.get("if-match") is not None:
+            expected = self._check_if_match(ctx, self._load(rtype, ctx, frozenset({"members"})))
+        adds: Document = {"members": [dict(item) for item in delta.add]}
+        self._check_members(rtype, adds, None, ctx)
+        self.store.change_members(
+            rtype,
+            ctx.resource_id,
+            adds["members"],
+            delta.remove,
+            self._moved_on,
+            expected,
+            directory=ctx.directory,
+        )
+        projection = self._projection(ctx)
+        doc = self._load(rtype, ctx, self._omit(rtype, projection))
+        return self._patch_response(rtype, doc, ctx)
+
     def _delete_resource(self, ctx: _Context) -> ScimResponse:
         rtype = self._rtype(ctx)
         expected = None
         if ctx.request.headers.get("if-match") is not None:
             expected = self._check_if_match(ctx, self._load(rtype, ctx, frozenset({"members"})))
         assert ctx.resource_id is not None
-        self.store.delete(rtype, ctx.resource_id, expected, directory=ctx.directory)
+        self.store.delete(rtype, ctx.resource_id, expected, directory=ctx.directory, next_meta=self._moved_on)
         return ScimResponse(204)
 
 

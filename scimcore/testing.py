@@ -390,3 +390,14 @@ class StoreContract:
         self._seed(store, 3)
         with pytest.raises(InvalidCursor):
             store.search(USER, Query(count=2, after="zz:top"))
+
+    def test_delete_moves_the_version_of_groups_it_left(self, store: Store) -> None:
+        """Deleting a member reports the groups it left and moves their meta on."""
+        store.create(USER, user_doc("u1", "a"))
+        store.create(GROUP, group_doc("g1", "One", ["u1"]))
+        store.create(GROUP, group_doc("g2", "Two"))
+        left = store.delete(USER, "u1", None, next_meta=lambda meta: {**meta, "version": 'W/"2"'})
+        assert [(ref.group_id, ref.display) for ref in left] == [("g1", "One")]
+        one, two = store.get(GROUP, "g1"), store.get(GROUP, "g2")
+        assert one is not None and one["meta"]["version"] == 'W/"2"'
+        assert two is not None and two["meta"]["version"] == 'W/"1"'

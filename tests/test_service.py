@@ -675,11 +675,6 @@ def test_deleting_a_user_removes_its_memberships(client: Client) -> None:
     assert found["totalResults"] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store port: delete() drops the member from its groups without moving the groups' meta.version "
-    "(scimcore/store/memory.py); RFC 7644 §3.14 wants a new version whenever the resource changes",
-)
 def test_deleting_a_member_moves_the_group_version(client: Client) -> None:
     """A group whose member is deleted gets a new version, so If-None-Match does not serve stale members."""
     alice = client.create_user("alice")

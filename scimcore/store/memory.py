@@ -323,8 +323,9 @@ class MemoryStore:
         expected_version: str | None,
         *,
         directory: str = DEFAULT_DIRECTORY,
-    ) -> None:
-        """Delete a document and every membership that mentions it."""
+        next_meta: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None,
+    ) -> list[MemberRef]:
+        """Delete a document and every membership that mentions it; return the groups it left."""
         with self._lock:
             table = self._table(rtype, directory)
             current = self._current(rtype, table, resource_id, expected_version)
@@ -336,10 +337,19 @@ class MemoryStore:
             own = table.members.pop(resource_id, None)
             if own:
                 self._link(dir_, rtype, resource_id, own, False)
+            left: list[MemberRef] = []
             for gid, gtype in dir_.member_of.pop(resource_id, {}).items():
-                group_members = dir_.tables[gtype].members.get(gid)
+                group_table = dir_.tables[gtype]
+                group_members = group_table.members.get(gid)
                 if group_members is not None:
                     group_members.pop(resource_id, None)
+                group = group_table.docs.get(gid)
+                if group is not None:
+                    left.append(MemberRef(gid, group.get("displayName")))
+                    if next_meta is not None:
+                        group_table.docs[gid] = {**group, "meta": dict(next_meta(group["meta"]))}
+                        group_table.changed()
+            return left
 
     def groups_of(self, member_id: str, *, directory: str = DEFAULT_DIRECTORY) -> list[MemberRef]:
         """The groups listing ``member_id``, in the order they were joined."""

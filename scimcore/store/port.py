@@ -139,9 +139,19 @@ class Store(Protocol):
         ...
 
     def delete(
-        self, rtype: ResourceTypeDef, resource_id: str, expected_version: str | None, *, directory: str = ...
-    ) -> None:
-        """Delete a document and every membership that points at it."""
+        self,
+        rtype: ResourceTypeDef,
+        resource_id: str,
+        expected_version: str | None,
+        *,
+        directory: str = ...,
+        next_meta: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = ...,
+    ) -> list[MemberRef]:
+        """Delete a document and every membership that points at it; return the groups it was removed from.
+
+        Each such group's ``meta`` becomes ``next_meta(its meta)`` in the same transaction, so its version
+        moves on with its member list (RFC 7644 §3.14).
+        """
         ...
 
     def groups_of(self, member_id: str, *, directory: str = ...) -> list[MemberRef]:

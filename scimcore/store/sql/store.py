@@ -511,12 +511,26 @@ class SqlStore:
         expected_version: str | None,
         *,
         directory: str = DEFAULT_DIRECTORY,
-    ) -> None:
-        """Delete a document, its members and every membership that mentions it."""
+        next_meta: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None,
+    ) -> list[MemberRef]:
+        """Delete a document, its members and every membership that mentions it; return the groups it left."""
         with self._tx(write=True) as conn:
             version, _ = self._lock_current(conn, rtype, resource_id, directory)
             if expected_version is not None and version != expected_version:
                 raise _stale(rtype, resource_id, version, expected_version)
+            groups = conn.execute(
+                select(resources.c.id, resources.c.resource_type, resources.c.doc)
+                .join(
+                    members,
+                    and_(
+                        members.c.directory == resources.c.directory,
+                        members.c.group_type == resources.c.resource_type,
+                        members.c.group_id == resources.c.id,
+                    ),
+                )
+                .where(members.c.directory == directory, members.c.member_id == resource_id)
+                .order_by(members.c.seq)
+            ).all()
             conn.execute(delete(resources).where(self._scope(rtype, directory), resources.c.id == resource_id))
             conn.execute(
                 delete(members).where(
@@ -524,6 +538,23 @@ class SqlStore:
                     (members.c.group_id == resource_id) | (members.c.member_id == resource_id),
                 )
             )
+            left = []
+            for gid, gtype, raw in groups:
+                group = self._load_doc(raw)
+                left.append(MemberRef(gid, group.get("displayName")))
+                if next_meta is not None:
+                    meta = dict(next_meta(group["meta"]))
+                    group["meta"] = meta
+                    conn.execute(
+                        update(resources)
+                        .where(
+                            resources.c.directory == directory,
+                            resources.c.resource_type == gtype,
+                            resources.c.id == gid,
+                        )
+                        .values(version=meta["version"], last_modified=meta["lastModified"], doc=group)
+                    )
+            return left
 
     def groups_of(self, member_id: str, *, directory: str = DEFAULT_DIRECTORY) -> list[MemberRef]:
         """The groups listing ``member_id``, in the order they were joined."""
