@@ -14,12 +14,13 @@ This module translates only: every SCIM rule lives in the service.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
-from scimcore.adapters.common import base_url, normalise_prefix, strip_prefix
+from scimcore.adapters.common import ROOT_ENDPOINTS, base_url, normalise_prefix, split_directory, strip_prefix
 from scimcore.errors import NotFound, PayloadTooLarge, ScimError
 from scimcore.service import ScimService, error_response
+from scimcore.store.port import DEFAULT_DIRECTORY
 from scimcore.transport import ScimRequest, ScimResponse
 
 Scope = MutableMapping[str, Any]
@@ -42,11 +43,20 @@ class ScimASGI:
         prefix: str = "",
         max_body_bytes: int | None = None,
         trust_forwarded: bool = False,
+        directories: bool = False,
+        default_directory: str | None = DEFAULT_DIRECTORY,
+        on_startup: Sequence[Callable[[], Awaitable[None]]] = (),
+        on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
     ) -> None:
         self.service = service
         self.prefix = normalise_prefix(prefix)
         self.max_body_bytes = max_body_bytes if max_body_bytes is not None else service.config.max_body_bytes
         self.trust_forwarded = trust_forwarded
+        self.directories = directories
+        self.default_directory = default_directory
+        self.on_startup = list(on_startup)
+        self.on_shutdown = list(on_shutdown)
+        self._endpoints = ROOT_ENDPOINTS | {t.endpoint.strip("/").lower() for t in service.registry.resource_types}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection scope."""
@@ -56,13 +66,16 @@ class ScimASGI:
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 
-    @staticmethod
-    async def _lifespan(receive: Receive, send: Send) -> None:
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                for hook in self.on_startup:
+                    await hook()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                for hook in self.on_shutdown:
+                    await hook()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -86,6 +99,13 @@ class ScimASGI:
         path = strip_prefix(full_path, prefix)
         if path is None:
             raise NotFound(f"No SCIM endpoint at '{full_path}'.")
+        directory = self.default_directory
+        if self.directories:
+            named, path = split_directory(path, self._endpoints)
+            if named is not None:
+                directory, prefix = named, f"{prefix}/{named}"
+            elif directory is None:
+                raise NotFound(f"No SCIM endpoint at '{full_path}': address a directory as {prefix}/<id>/...")
         length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
             raise PayloadTooLarge(f"The request body exceeds {self.max_body_bytes} bytes.")
@@ -108,6 +128,7 @@ class ScimASGI:
             headers=headers,
             body=bytes(body),
             base_url=base_url(scope.get("scheme", "http"), headers, server, root, self.trust_forwarded),
+            directory=directory,
         )
 
     @staticmethod

@@ -6,15 +6,21 @@ of them; they come with the ``server`` extra (``pip install 'scimcore[server]'``
 
 from __future__ import annotations
 
+import asyncio
+import json
 import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import click
 
 from scimcore import __version__
 from scimcore.auth import BearerTokens, generate_token
+from scimcore.directories import PROVIDERS, DirectoryManager, DirectoryStore, ServerAuthenticator, entra_tenant_url
+from scimcore.events import Outbox
 from scimcore.service import ScimService
 from scimcore.store.memory import MemoryStore
-from scimcore.store.port import Store
+from scimcore.store.port import DEFAULT_DIRECTORY, Store
 
 SCIM_PREFIX = "/scim/v2"
 
@@ -99,17 +105,50 @@ def serve(
     store = open_store(database)
     generated = token is None
     secret = token or generate_token()
-    service = ScimService(store, authenticator=BearerTokens([secret]))
-    app = ScimASGI(service, prefix=SCIM_PREFIX, trust_forwarded=trust_forwarded)
+    directory_store = store if isinstance(store, DirectoryStore) else None
+    authenticator = ServerAuthenticator(directory_store, BearerTokens([secret]), DEFAULT_DIRECTORY)
+    service = ScimService(store, authenticator=authenticator)
+    startup: list[Callable[[], Awaitable[None]]] = []
+    shutdown: list[Callable[[], Awaitable[None]]] = []
+    if directory_store is not None and isinstance(store, Outbox):
+        from scimcore.dispatch import Dispatcher
+
+        dispatcher = Dispatcher(store, directory_store)
+        service.subscribers.append(lambda _event: dispatcher.wake())
+        tasks: list[asyncio.Task[None]] = []
+
+        async def start_dispatcher() -> None:
+            tasks.append(asyncio.get_running_loop().create_task(dispatcher.run()))
+
+        async def stop_dispatcher() -> None:
+            dispatcher.stop()
+            for task in tasks:
+                await task
+
+        startup.append(start_dispatcher)
+        shutdown.append(stop_dispatcher)
+    app = ScimASGI(
+        service,
+        prefix=SCIM_PREFIX,
+        trust_forwarded=trust_forwarded,
+        directories=True,
+        on_startup=startup,
+        on_shutdown=shutdown,
+    )
     shown_host = f"[{host}]" if ":" in host else host
-    base = (public_url.rstrip("/") if public_url else f"http://{shown_host}:{port}") + SCIM_PREFIX
+    root = public_url.rstrip("/") if public_url else f"http://{shown_host}:{port}"
+    base = root + SCIM_PREFIX
     click.echo(f"scimcore {__version__} serving SCIM 2.0 at {base}  (database: {_redact(database)})")
     click.echo("Microsoft Entra ID provisioning settings:")
-    click.echo(f"  Tenant URL:   {base}?aadOptscim062020")
+    click.echo(f"  Tenant URL:   {entra_tenant_url(base)}")
     if generated:
         click.echo(f"  Secret Token: {secret}   (generated now and shown only once)")
     else:
         click.echo("  Secret Token: the token given with --token / SCIMCORE_TOKEN")
+    if directory_store is not None:
+        for directory in directory_store.list_directories():
+            state = "" if directory.active else "  (deactivated)"
+            click.echo(f"  directory {directory.name!r}: {base}/{directory.id}{state}")
     sys.stdout.flush()
     config = uvicorn.Config(
         app,
@@ -140,6 +179,144 @@ def db_upgrade(database: str) -> None:
     before, after = store.upgrade()
     store.close()
     click.echo(f"database schema at version {after} (was {before})")
+
+
+def _directory_store(database: str) -> Any:
+    """The SQL store behind the directory commands (directories in memory would vanish at exit)."""
+    if database == "memory":
+        raise click.ClickException("directories live in a database: use --database sqlite:///... or postgresql://...")
+    return open_store(database)
+
+
+def _emit(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+database_option = click.option(
+    "--database", default=DEFAULT_DATABASE, show_default=True, envvar="SCIMCORE_DATABASE", help="The database URL."
+)
+
+
+@main.group()
+def directories() -> None:
+    """Customer directories: each has its own SCIM endpoint, token, data and webhook."""
+
+
+@directories.command("create")
+@database_option
+@click.option("--name", required=True, help="A name people recognise.")
+@click.option("--tenant", default=None, help="Your tenant (customer) id, copied into events.")
+@click.option("--product", default=None, help="Your product id, copied into events.")
+@click.option("--provider", default="generic", show_default=True, type=click.Choice(list(PROVIDERS)))
+@click.option("--webhook-url", default=None, help="Where events are POSTed.")
+@click.option("--webhook-secret", default=None, help="HMAC secret for webhook signatures (generated if absent).")
+@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True, help="The server's public URL.")
+def directories_create(
+    database: str,
+    name: str,
+    tenant: str | None,
+    product: str | None,
+    provider: str,
+    webhook_url: str | None,
+    webhook_secret: str | None,
+    base_url: str,
+) -> None:
+    """Create a directory; prints its id, token (shown once) and SCIM path as JSON."""
+    manager = DirectoryManager(_directory_store(database))
+    try:
+        directory, token = manager.create(
+            name, provider=provider, tenant=tenant, product=product, webhook_url=webhook_url,
+            webhook_secret=webhook_secret,
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    scim_path = f"{SCIM_PREFIX}/{directory.id}"
+    out = {**directory.public(), "token": token, "scim_path": scim_path,
+           "scim_url": base_url.rstrip("/") + scim_path}
+    if directory.webhook_secret and not webhook_secret:
+        out["webhook_secret"] = directory.webhook_secret
+    if provider == "entra":
+        out["tenant_url"] = entra_tenant_url(out["scim_url"])
+    _emit(out)
+
+
+@directories.command("list")
+@database_option
+def directories_list(database: str) -> None:
+    """List directories as JSON (never with secrets)."""
+    manager = DirectoryManager(_directory_store(database))
+    _emit([d.public() | {"scim_path": f"{SCIM_PREFIX}/{d.id}"} for d in manager.list()])
+
+
+def _directory_action(name: str, help_text: str) -> Callable[[Callable[[DirectoryManager, str], Any]], Any]:
+    def wrap(action: Callable[[DirectoryManager, str], Any]) -> Any:
+        @directories.command(name, help=help_text)
+        @database_option
+        @click.argument("directory_id")
+        def command(database: str, directory_id: str) -> None:
+            try:
+                _emit(action(DirectoryManager(_directory_store(database)), directory_id))
+            except KeyError:
+                raise click.ClickException(f"no directory {directory_id}") from None
+
+        return command
+
+    return wrap
+
+
+@_directory_action("rotate-token", "Issue a new token; old tokens stay valid until revoke-tokens.")
+def _rotate(manager: DirectoryManager, directory_id: str) -> Any:
+    return {"id": directory_id, "token": manager.rotate_token(directory_id)}
+
+
+@_directory_action("revoke-tokens", "Revoke every token of a directory (issue a new one with rotate-token).")
+def _revoke(manager: DirectoryManager, directory_id: str) -> Any:
+    return {"id": directory_id, "revoked": manager.revoke_tokens(directory_id)}
+
+
+@_directory_action("deactivate", "Answer every request to the directory with 403 until activated.")
+def _deactivate(manager: DirectoryManager, directory_id: str) -> Any:
+    return manager.set_active(directory_id, False).public()
+
+
+@_directory_action("activate", "Serve a deactivated directory again.")
+def _activate(manager: DirectoryManager, directory_id: str) -> Any:
+    return manager.set_active(directory_id, True).public()
+
+
+@_directory_action("delete", "Delete a directory with all of its users, groups, tokens and events.")
+def _delete(manager: DirectoryManager, directory_id: str) -> Any:
+    manager.delete(directory_id)
+    return {"id": directory_id, "deleted": True}
+
+
+@main.group()
+def events() -> None:
+    """The event log of a directory."""
+
+
+@events.command("list")
+@database_option
+@click.option("--directory", "directory_id", default=DEFAULT_DIRECTORY, show_default=True)
+@click.option("--since", default=0, show_default=True, help="Only events after this sequence number.")
+@click.option("--limit", default=100, show_default=True)
+def events_list(database: str, directory_id: str, since: int, limit: int) -> None:
+    """Print events as JSON lines: seq, status, attempts and the event."""
+    store = _directory_store(database)
+    for stored in store.list_events(directory_id, since=since, limit=limit):
+        line = {"seq": stored.seq, "status": stored.status, "attempts": stored.attempts,
+                "last_error": stored.last_error, "event": stored.event.payload()}
+        click.echo(json.dumps(line, ensure_ascii=False))
+
+
+@events.command("replay")
+@database_option
+@click.option("--directory", "directory_id", required=True)
+@click.option("--since", "since_time", required=True, help="An ISO time: every event from then on is sent again.")
+def events_replay(database: str, directory_id: str, since_time: str) -> None:
+    """Deliver a directory's events again from a point in time (the running server sends them)."""
+    store = _directory_store(database)
+    _emit({"directory": directory_id, "requeued": store.requeue_events(directory_id, since_time=since_time)})
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,13 +16,19 @@ from scimcore.schema.registry import ResourceTypeDef, SchemaDef, SchemaRegistry
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:
-    """What the service supports, as advertised in the ServiceProviderConfig (RFC 7643 §5)."""
+    """What the service supports, as advertised in the ServiceProviderConfig (RFC 7643 §5).
+
+    Bulk is advertised as supported when ``bulk_max_operations`` is at least 1, with ``maxOperations`` and
+    ``maxPayloadSize`` (bytes) as the limits a bulk request must keep to (RFC 7644 §3.7.4).
+    """
 
     max_results: int = 1000
     default_page_size: int = 100
     cursor_paging: bool = False
     cursor_timeout: int = 3600
     documentation_uri: str | None = None
+    bulk_max_operations: int = 0
+    bulk_max_payload_bytes: int = 0
 
 
 def _dump(model: sm.BaseModel) -> dict[str, Any]:
@@ -32,11 +38,16 @@ def _dump(model: sm.BaseModel) -> dict[str, Any]:
 
 def service_provider_config(caps: Capabilities, base_url: str) -> dict[str, Any]:
     """The ServiceProviderConfig document (RFC 7643 §5)."""
+    bulk = caps.bulk_max_operations > 0
     model = sm.ServiceProviderConfig.model_validate(
         {
             "documentationUri": caps.documentation_uri,
             "patch": {"supported": True},
-            "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+            "bulk": {
+                "supported": bulk,
+                "maxOperations": caps.bulk_max_operations if bulk else 0,
+                "maxPayloadSize": caps.bulk_max_payload_bytes if bulk else 0,
+            },
             "filter": {"supported": True, "maxResults": caps.max_results},
             "changePassword": {"supported": True},
             "sort": {"supported": True},

@@ -23,7 +23,8 @@ builds error bodies.
     ├── Forbidden (403)
     ├── NotFound (404)
     ├── MethodNotAllowed (405)
-    ├── Uniqueness (409)       scimType uniqueness
+    ├── Conflict (409)
+    │   └── Uniqueness         scimType uniqueness
     ├── PreconditionFailed (412)
     ├── PayloadTooLarge (413)
     ├── UnsupportedMediaType (415)
@@ -156,10 +157,15 @@ class MethodNotAllowed(ScimError):
         super().__init__(detail, headers={"Allow": ", ".join(allow)})
 
 
-class Uniqueness(ScimError):
-    """A unique attribute value is already taken (RFC 7644 §3.3)."""
+class Conflict(ScimError):
+    """The request conflicts with the state of the service, e.g. circular bulkId references (RFC 7644 §3.7.1)."""
 
     status = 409
+
+
+class Uniqueness(Conflict):
+    """A unique attribute value is already taken (RFC 7644 §3.3)."""
+
     scim_type = "uniqueness"
 
 

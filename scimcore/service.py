@@ -16,14 +16,15 @@ import json
 import logging
 import secrets
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from scimcore import discovery
+from scimcore import bulk, discovery
 from scimcore.auth import Authenticator
 from scimcore.cursors import CursorCodec
+from scimcore.emitter import ChangeEvents
 from scimcore.errors import (
     InternalError,
     InvalidFilter,
@@ -39,6 +40,7 @@ from scimcore.errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
+from scimcore.events import Event, EventFactory, Subscriber
 from scimcore.filter.ast import Path
 from scimcore.filter.evaluate import values_at
 from scimcore.filter.parser import (
@@ -53,7 +55,7 @@ from scimcore.patch import MemberDelta, apply_patch, member_delta
 from scimcore.render import Projection, format_members, parse_attribute_list, render_resource
 from scimcore.schema.documents import check_required, normalise_resource
 from scimcore.schema.registry import ResourceTypeDef, SchemaRegistry
-from scimcore.store.port import DEFAULT_DIRECTORY, Document, Page, Query, Store
+from scimcore.store.port import DEFAULT_DIRECTORY, Document, MemberRef, Page, Query, Store
 from scimcore.transport import SCIM_MEDIA_TYPE, ScimRequest, ScimResponse
 
 logger = logging.getLogger("scimcore")
@@ -73,7 +75,7 @@ ROUTES: tuple[tuple[str, Mapping[str, str]], ...] = (
     ("/ResourceTypes/{id}", {"GET": "get_resource_type"}),
     ("/Schemas", {"GET": "list_schemas"}),
     ("/Schemas/{id}", {"GET": "get_schema"}),
-    ("/Bulk", {"POST": "not_implemented"}),
+    ("/Bulk", {"POST": "bulk"}),
     ("/Me", {m: "not_implemented" for m in ("GET", "POST", "PUT", "PATCH", "DELETE")}),
     ("/.search", {"POST": "search_root"}),
     ("/", {"GET": "list_root"}),
@@ -128,6 +130,8 @@ class ServiceConfig:
     reject_unknown_members: bool = False
     cursor_secret: bytes | None = None
     documentation_uri: str | None = None
+    bulk_max_operations: int = 1000
+    bulk_max_payload_bytes: int = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,8 +177,12 @@ class ScimService:
         clock: Callable[[], datetime] = utc_now,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
         password_hasher: Callable[[str], str] = hash_password,
+        emit_events: bool = True,
+        subscribers: Sequence[Subscriber] = (),
     ) -> None:
         self.store = store
+        self.emit_events = emit_events
+        self.subscribers = list(subscribers)
         self.registry = registry or SchemaRegistry.default()
         self.authenticator = authenticator
         self.config = config or ServiceConfig()
@@ -186,6 +194,8 @@ class ScimService:
             default_page_size=self.config.default_page_size,
             documentation_uri=self.config.documentation_uri,
             cursor_paging=True,
+            bulk_max_operations=self.config.bulk_max_operations,
+            bulk_max_payload_bytes=min(self.config.bulk_max_payload_bytes, self.config.max_body_bytes),
         )
         self._cursors = CursorCodec(self.config.cursor_secret or secrets.token_bytes(32))
         self._routes = [_Route(tuple(p.strip("/").split("/")) if p != "/" else (), h) for p, h in ROUTES]
@@ -429,6 +439,13 @@ class ScimService:
             raise NotFound(f"Schema '{ctx.resource_id}' not found.")
         return self._respond(200, discovery.schema_document(schema, ctx.request.base_url))
 
+    def _bulk(self, ctx: _Context) -> ScimResponse:
+        """POST /Bulk (RFC 7644 §3.7): :mod:`scimcore.bulk` runs each operation back through :meth:`handle`."""
+        limits = bulk.BulkLimits(self.config.bulk_max_operations, self.config.bulk_max_payload_bytes)
+        limits.admit(ctx.request)
+        endpoints = [rtype.endpoint for rtype in self.registry.resource_types]
+        return self._respond(200, bulk.run(self.handle, ctx.request, self._json_body(ctx), limits, endpoints))
+
     def _not_implemented(self, ctx: _Context) -> ScimResponse:
         raise NotImplementedYet(f"{ctx.request.path} is not supported by this service provider.")
 
@@ -642,7 +659,10 @@ class ScimService:
         self._prepare_password(doc, None)
         doc["id"] = self.new_id()
         doc["meta"] = self._new_meta(rtype, None)
-        self.store.create(rtype, doc, directory=ctx.directory)
+        changes = self._changes(ctx)
+        made = changes.created(rtype, doc) if changes else []
+        self.store.create(rtype, doc, directory=ctx.directory, events=made)
+        self._notify(made)
         return self._resource_response(201, rtype, doc, ctx, location=True)
 
     def _replace_resource(self, ctx: _Context) -> ScimResponse:
@@ -693,7 +713,10 @@ class ScimService:
             doc["meta"] = current["meta"]
         else:
             doc["meta"] = self._new_meta(rtype, current["meta"])
-            self.store.replace(rtype, doc, current["meta"]["version"], directory=ctx.directory)
+            changes = self._changes(ctx)
+            made = changes.replaced(rtype, current, doc) if changes else []
+            self.store.replace(rtype, doc, current["meta"]["version"], directory=ctx.directory, events=made)
+            self._notify(made)
         if ctx.request.method.upper() == "PATCH":
             return self._patch_response(rtype, doc, ctx)
         return self._resource_response(200, rtype, doc, ctx)
@@ -733,6 +756,16 @@ class ScimService:
             expected = self._check_if_match(ctx, self._load(rtype, ctx, frozenset({"members"})))
         adds: Document = {"members": [dict(item) for item in delta.add]}
         self._check_members(rtype, adds, None, ctx)
+        changes = self._changes(ctx)
+        made: list[Event] = []
+        on_change = None
+        if changes is not None:
+            changes.member_info([m["value"] for m in adds["members"]] + list(delta.remove))  # looked up outside
+
+            def on_change(added: list[str], removed: list[str], group: Document) -> list[Event]:
+                made.extend(changes.members_changed(group, added, removed))
+                return made
+
         self.store.change_members(
             rtype,
             ctx.resource_id,
@@ -741,7 +774,9 @@ class ScimService:
             self._moved_on,
             expected,
             directory=ctx.directory,
+            events=on_change,
         )
+        self._notify(made)
         projection = self._projection(ctx)
         doc = self._load(rtype, ctx, self._omit(rtype, projection))
         return self._patch_response(rtype, doc, ctx)
@@ -752,8 +787,63 @@ class ScimService:
         if ctx.request.headers.get("if-match") is not None:
             expected = self._check_if_match(ctx, self._load(rtype, ctx, frozenset({"members"})))
         assert ctx.resource_id is not None
-        self.store.delete(rtype, ctx.resource_id, expected, directory=ctx.directory, next_meta=self._moved_on)
+        changes = self._changes(ctx)
+        made: list[Event] = []
+        on_delete = None
+        if changes is not None:
+
+            def on_delete(doc: Document, left: list[MemberRef]) -> list[Event]:
+                made.extend(changes.deleted(rtype, doc, left))
+                return made
+
+        self.store.delete(
+            rtype, ctx.resource_id, expected, directory=ctx.directory, next_meta=self._moved_on, events=on_delete
+        )
+        self._notify(made)
         return ScimResponse(204)
+
+    # -- events -------------------------------------------------------------------------------------
+    def _changes(self, ctx: _Context) -> ChangeEvents | None:
+        """The event builder for this request, or ``None`` when events are off."""
+        if not self.emit_events:
+            return None
+        tenant = product = None
+        lookup = getattr(self.store, "get_directory", None)
+        if lookup is not None:
+            directory = lookup(ctx.directory)
+            if directory is not None:
+                tenant, product = directory.tenant, directory.product
+        factory = EventFactory(ctx.directory, format_datetime(self.clock()), tenant, product, self.new_id)
+        cache: dict[str, dict[str, Any]] = {}
+
+        def render(rtype: ResourceTypeDef, doc: Document) -> dict[str, Any]:
+            return render_resource(rtype, doc, ctx.request.base_url, Projection())
+
+        def member_info(ids: list[str]) -> dict[str, dict[str, Any]]:
+            missing = [i for i in ids if i not in cache]
+            if missing:
+                for rid, type_name in self.store.resource_types_of(missing, directory=ctx.directory).items():
+                    member_type = self.registry.find_resource_type(type_name)
+                    info: dict[str, Any] = {"id": rid, "type": type_name}
+                    found = member_type and self.store.get(
+                        member_type, rid, directory=ctx.directory, omit=frozenset({"members"})
+                    )
+                    for key in ("userName", "displayName", "externalId"):
+                        if found and found.get(key):
+                            info[key] = found[key]
+                    cache[rid] = info
+            return {i: cache.get(i, {"id": i}) for i in ids}
+
+        return ChangeEvents(factory, render, member_info)
+
+    def _notify(self, made: Sequence[Event]) -> None:
+        """Call in-process subscribers after commit; a failing subscriber is logged, never raised."""
+        for event in made:
+            for subscriber in self.subscribers:
+                try:
+                    subscriber(event)
+                except Exception as exc:  # noqa: BLE001 - a subscriber never fails the SCIM request
+                    logger.error("event subscriber failed on %s: %s", event.type, type(exc).__name__)
 
 
 def _sort_key(doc: Document, path: Path | None) -> tuple[int, Any]:

@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
-from scimcore.adapters.common import base_url, normalise_prefix, strip_prefix
+from scimcore.adapters.common import ROOT_ENDPOINTS, base_url, normalise_prefix, split_directory, strip_prefix
 from scimcore.errors import NotFound, PayloadTooLarge, ScimError
 from scimcore.service import ScimService, error_response
+from scimcore.store.port import DEFAULT_DIRECTORY
 from scimcore.transport import ScimRequest
 
 StartResponse = Callable[..., Any]
@@ -35,11 +36,16 @@ class ScimWSGI:
         prefix: str = "",
         max_body_bytes: int | None = None,
         trust_forwarded: bool = False,
+        directories: bool = False,
+        default_directory: str | None = DEFAULT_DIRECTORY,
     ) -> None:
         self.service = service
         self.prefix = normalise_prefix(prefix)
         self.max_body_bytes = max_body_bytes if max_body_bytes is not None else service.config.max_body_bytes
         self.trust_forwarded = trust_forwarded
+        self.directories = directories
+        self.default_directory = default_directory
+        self._endpoints = ROOT_ENDPOINTS | {t.endpoint.strip("/").lower() for t in service.registry.resource_types}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Serve one WSGI request."""
@@ -63,8 +69,15 @@ class ScimWSGI:
         below = strip_prefix(path, self.prefix)
         if below is None:
             raise NotFound(f"No SCIM endpoint at '{path}'.")
+        prefix, directory = self.prefix, self.default_directory
+        if self.directories:
+            named, below = split_directory(below, self._endpoints)
+            if named is not None:
+                directory, prefix = named, f"{prefix}/{named}"
+            elif directory is None:
+                raise NotFound(f"No SCIM endpoint at '{path}': address a directory as {prefix}/<id>/...")
         body = self._body(environ)
-        root = environ.get("SCRIPT_NAME", "").rstrip("/") + self.prefix
+        root = environ.get("SCRIPT_NAME", "").rstrip("/") + prefix
         server = (environ.get("SERVER_NAME", "localhost"), int(environ.get("SERVER_PORT") or 0) or None)
         return ScimRequest(
             method=environ.get("REQUEST_METHOD", "GET"),
@@ -73,6 +86,7 @@ class ScimWSGI:
             headers=headers,
             body=body,
             base_url=base_url(environ.get("wsgi.url_scheme", "http"), headers, server, root, self.trust_forwarded),
+            directory=directory,
         )
 
     def _body(self, environ: dict[str, Any]) -> bytes:

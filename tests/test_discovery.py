@@ -26,7 +26,7 @@ def _by_id(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_service_provider_config_advertises_features(client: Client) -> None:
-    """patch, filter (with maxResults), sort and etag are supported; bulk is not."""
+    """patch, filter (with maxResults), sort, etag and bulk (with its limits) are supported."""
     body = client.get("/ServiceProviderConfig").json
     assert body["schemas"] == [SPC]
     assert body["patch"] == {"supported": True}
@@ -34,7 +34,7 @@ def test_service_provider_config_advertises_features(client: Client) -> None:
     assert body["filter"]["maxResults"] == 1000
     assert body["sort"] == {"supported": True}
     assert body["etag"] == {"supported": True}
-    assert body["bulk"]["supported"] is False
+    assert body["bulk"] == {"supported": True, "maxOperations": 1000, "maxPayloadSize": 1024 * 1024}
 
 
 def test_service_provider_config_names_bearer_authentication(client: Client) -> None:
@@ -66,6 +66,13 @@ def test_cursor_pagination_is_advertised_only_when_on() -> None:
     doc = service_provider_config(Capabilities(cursor_paging=True, max_results=50), BASE_URL)
     assert doc["pagination"]["cursor"] is True
     assert doc["pagination"]["maxPageSize"] == 50
+
+
+def test_bulk_is_advertised_only_with_limits() -> None:
+    """Capabilities without bulk limits advertise bulk unsupported; with them, the limits (RFC 7644 §3.7.4)."""
+    assert service_provider_config(Capabilities(), BASE_URL)["bulk"]["supported"] is False
+    doc = service_provider_config(Capabilities(bulk_max_operations=5, bulk_max_payload_bytes=100), BASE_URL)
+    assert doc["bulk"] == {"supported": True, "maxOperations": 5, "maxPayloadSize": 100}
 
 
 # -- ResourceTypes ---------------------------------------------------------------------------------

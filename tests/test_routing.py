@@ -79,9 +79,11 @@ def test_patch_is_routed_to_the_resource(client: Client, ids: dict[str, str]) ->
     assert result.json["displayName"] == "Al"
 
 
-def test_bulk_answers_501(client: Client) -> None:
-    """POST /Bulk is a SCIM error 501, since bulk is not supported."""
-    _assert_error(client.post("/Bulk", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"]}), 501)
+def test_bulk_is_routed(client: Client) -> None:
+    """POST /Bulk reaches the bulk handler: a BulkRequest answers 200 with a BulkResponse."""
+    result = client.post("/Bulk", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": []})
+    assert result.status == 200
+    assert result.json == {"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkResponse"], "Operations": []}
 
 
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE"])

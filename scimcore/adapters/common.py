@@ -43,3 +43,19 @@ def base_url(
         else:
             host = "localhost"
     return f"{scheme}://{host}{root}"
+
+
+# Endpoints of RFC 7644 that sit directly under the SCIM root; any other first segment names a directory.
+ROOT_ENDPOINTS = frozenset({"serviceproviderconfig", "resourcetypes", "schemas", "bulk", "me", ".search"})
+
+
+def split_directory(path: str, endpoints: frozenset[str]) -> tuple[str | None, str]:
+    """Split ``/<directory>/Users/1`` into ``("<directory>", "/Users/1")``.
+
+    A path whose first segment is a SCIM endpoint (``/Users``, ``/Schemas``…; ``endpoints`` lower-cased)
+    addresses the default directory and gives ``(None, path)``; the root path ``/`` does too.
+    """
+    head, _, rest = path.lstrip("/").partition("/")
+    if not head or head.lower() in endpoints:
+        return None, path
+    return head, "/" + rest

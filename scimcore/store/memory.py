@@ -12,18 +12,22 @@ This module does no I/O.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from scimcore.directories import Directory, TokenRecord
 from scimcore.errors import InvalidCursor, NotFound, PreconditionFailed, Uniqueness
+from scimcore.events import Event, StoredEvent
 from scimcore.filter.ast import And, Compare, Expr
 from scimcore.filter.evaluate import compile_predicate, values_at
 from scimcore.filter.parser import parse_datetime
 from scimcore.schema.registry import ResourceTypeDef
 from scimcore.store.port import (
     DEFAULT_DIRECTORY,
+    DeleteEvents,
     Document,
+    MemberEvents,
     MemberRef,
     Page,
     Query,
@@ -88,6 +92,128 @@ class MemoryStore:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._dirs: dict[str, _Directory] = {}
+        self._directories: dict[str, Directory] = {}
+        self._tokens: dict[str, TokenRecord] = {}
+        self._events: list[_EventRow] = []
+
+    # -- outbox -------------------------------------------------------------------------------------
+    def _append_events(self, directory: str, events: Iterable[Event]) -> None:
+        """Called under the lock, together with the change the events describe."""
+        target = self._directories.get(directory)
+        pending = bool(target and target.webhook_url)
+        for event in events:
+            self._events.append(_EventRow(len(self._events) + 1, event, "pending" if pending else "stored"))
+
+    def claim_events(self, now: float, limit: int, lease_seconds: float) -> list[StoredEvent]:
+        """Lease due pending events, at most the oldest undelivered one per resource key."""
+        with self._lock:
+            blocked: set[tuple[str, str]] = set()
+            claimed: list[StoredEvent] = []
+            for row in self._events:
+                if row.status != "pending":
+                    continue
+                key = (row.event.directory_id, row.event.resource_key)
+                if key in blocked:
+                    continue
+                blocked.add(key)
+                if row.retry_at > now or row.locked_until > now:
+                    continue
+                row.locked_until = now + lease_seconds
+                claimed.append(row.stored())
+                if len(claimed) >= limit:
+                    break
+            return claimed
+
+    def mark_delivered(self, seq: int) -> None:
+        """Record a successful delivery."""
+        with self._lock:
+            row = self._events[seq - 1]
+            row.status, row.locked_until, row.attempts = "delivered", 0.0, row.attempts + 1
+
+    def mark_failed(self, seq: int, error: str, retry_at: float | None) -> None:
+        """Record a failed attempt; without ``retry_at`` the event is dead-lettered."""
+        with self._lock:
+            row = self._events[seq - 1]
+            row.attempts += 1
+            row.last_error = error
+            row.locked_until = 0.0
+            if retry_at is None:
+                row.status = "dead"
+            else:
+                row.retry_at = retry_at
+
+    def list_events(
+        self, directory: str, *, since: int = 0, limit: int = 100, status: str | None = None
+    ) -> list[StoredEvent]:
+        """Events of ``directory`` after sequence number ``since``, oldest first."""
+        with self._lock:
+            rows = (
+                r for r in self._events[since:]
+                if r.event.directory_id == directory and (status is None or r.status == status)
+            )
+            out = []
+            for row in rows:
+                out.append(row.stored())
+                if len(out) >= limit:
+                    break
+            return out
+
+    def requeue_events(self, directory: str, *, since_time: str) -> int:
+        """Queue every event of ``directory`` from ``since_time`` on for delivery again."""
+        with self._lock:
+            count = 0
+            for row in self._events:
+                if row.event.directory_id == directory and row.event.occurred_at >= since_time:
+                    row.status, row.retry_at, row.locked_until = "pending", 0.0, 0.0
+                    count += 1
+            return count
+
+    # -- directories --------------------------------------------------------------------------------
+    def save_directory(self, directory: Directory) -> None:
+        """Insert or update a directory."""
+        with self._lock:
+            self._directories[directory.id] = directory
+
+    def get_directory(self, directory_id: str) -> Directory | None:
+        """The directory with ``directory_id``, or ``None``."""
+        return self._directories.get(directory_id)
+
+    def list_directories(self) -> list[Directory]:
+        """Every directory in creation order."""
+        with self._lock:
+            return list(self._directories.values())
+
+    def delete_directory(self, directory_id: str) -> None:
+        """Forget a directory, its tokens, resources and events."""
+        with self._lock:
+            self._directories.pop(directory_id, None)
+            self._dirs.pop(directory_id, None)
+            for digest in [d for d, t in self._tokens.items() if t.directory_id == directory_id]:
+                del self._tokens[digest]
+            for row in self._events:
+                if row.event.directory_id == directory_id and row.status == "pending":
+                    row.status = "dead"
+                    row.last_error = "directory deleted"
+
+    def add_token(self, record: TokenRecord) -> None:
+        """Keep a token digest."""
+        with self._lock:
+            self._tokens[record.digest] = record
+
+    def revoke_tokens(self, directory_id: str, keep: str | None = None) -> int:
+        """Revoke the directory's tokens except ``keep``."""
+        with self._lock:
+            count = 0
+            for digest, record in list(self._tokens.items()):
+                if record.directory_id == directory_id and digest != keep and not record.revoked:
+                    self._tokens[digest] = TokenRecord(record.digest, record.directory_id, record.created, True)
+                    count += 1
+            return count
+
+    def find_token(self, digest: str) -> TokenRecord | None:
+        """The live token with ``digest``."""
+        record = self._tokens.get(digest)
+        return record if record is not None and not record.revoked else None
 
     # -- internals ----------------------------------------------------------------------------------
     def _table(self, rtype: ResourceTypeDef, directory: str) -> _Table:
@@ -236,8 +362,15 @@ class MemoryStore:
             return [doc] if doc is not None else []
         return list(table.docs.values())
 
-    def create(self, rtype: ResourceTypeDef, doc: Document, *, directory: str = DEFAULT_DIRECTORY) -> None:
-        """Store a new document (its ``id`` and ``meta`` already set)."""
+    def create(
+        self,
+        rtype: ResourceTypeDef,
+        doc: Document,
+        *,
+        directory: str = DEFAULT_DIRECTORY,
+        events: Sequence[Event] = (),
+    ) -> None:
+        """Store a new document (its ``id`` and ``meta`` already set) and its events."""
         with self._lock:
             table = self._table(rtype, directory)
             if doc["id"] in table.docs:
@@ -252,11 +385,18 @@ class MemoryStore:
             if members is not None:
                 table.members[doc["id"]] = members
                 self._link(self._dirs[directory], rtype, doc["id"], members, True)
+            self._append_events(directory, events)
 
     def replace(
-        self, rtype: ResourceTypeDef, doc: Document, expected_version: str, *, directory: str = DEFAULT_DIRECTORY
+        self,
+        rtype: ResourceTypeDef,
+        doc: Document,
+        expected_version: str,
+        *,
+        directory: str = DEFAULT_DIRECTORY,
+        events: Sequence[Event] = (),
     ) -> None:
-        """Replace a document if its version is still ``expected_version``."""
+        """Replace a document if its version is still ``expected_version``, with its events."""
         with self._lock:
             table = self._table(rtype, directory)
             current = self._current(rtype, table, doc["id"], expected_version)
@@ -272,6 +412,7 @@ class MemoryStore:
                 self._link(dir_, rtype, doc["id"], [v for v in old if v not in members], False)
                 self._link(dir_, rtype, doc["id"], [v for v in members if v not in old], True)
                 table.members[doc["id"]] = members
+            self._append_events(directory, events)
 
     def change_members(
         self,
@@ -283,6 +424,7 @@ class MemoryStore:
         expected_version: str | None,
         *,
         directory: str = DEFAULT_DIRECTORY,
+        events: MemberEvents | None = None,
     ) -> tuple[list[str], list[str]]:
         """Add and remove members in O(changed); ``meta`` moves on only when something changed."""
         with self._lock:
@@ -302,8 +444,11 @@ class MemoryStore:
             self._link(dir_, rtype, resource_id, [v for v in removed if v not in members], False)
             self._link(dir_, rtype, resource_id, added, True)
             if added or removed:
-                table.docs[resource_id] = {**current, "meta": dict(next_meta(current["meta"]))}
+                updated = {**current, "meta": dict(next_meta(current["meta"]))}
+                table.docs[resource_id] = updated
                 table.changed()
+                if events is not None:
+                    self._append_events(directory, events(added, removed, updated))
             return added, removed
 
     def _current(self, rtype: ResourceTypeDef, table: _Table, resource_id: str, expected: str | None) -> Document:
@@ -324,6 +469,7 @@ class MemoryStore:
         *,
         directory: str = DEFAULT_DIRECTORY,
         next_meta: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None,
+        events: DeleteEvents | None = None,
     ) -> list[MemberRef]:
         """Delete a document and every membership that mentions it; return the groups it left."""
         with self._lock:
@@ -349,6 +495,8 @@ class MemoryStore:
                     if next_meta is not None:
                         group_table.docs[gid] = {**group, "meta": dict(next_meta(group["meta"]))}
                         group_table.changed()
+            if events is not None:
+                self._append_events(directory, events(current, left))
             return left
 
     def groups_of(self, member_id: str, *, directory: str = DEFAULT_DIRECTORY) -> list[MemberRef]:
@@ -382,6 +530,23 @@ class MemoryStore:
         """Forget everything (test helper)."""
         with self._lock:
             self._dirs.clear()
+            self._directories.clear()
+            self._tokens.clear()
+            self._events.clear()
+
+
+@dataclass(slots=True)
+class _EventRow:
+    seq: int
+    event: Event
+    status: str
+    attempts: int = 0
+    last_error: str | None = None
+    retry_at: float = 0.0
+    locked_until: float = 0.0
+
+    def stored(self) -> StoredEvent:
+        return StoredEvent(self.seq, self.event, self.status, self.attempts, self.last_error)
 
 
 def _mentions(expr: Expr, attr_name: str) -> bool:

@@ -10,15 +10,22 @@ Every store — the shipped ones and yours — must pass the contract suite in :
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from scimcore.events import Event
 from scimcore.filter.ast import Expr, Path
 from scimcore.schema.registry import AttributeDef, ResourceTypeDef
 
 Document = dict[str, Any]
 DEFAULT_DIRECTORY = "default"
+
+MemberEvents = Callable[[list[str], list[str], Document], Sequence[Event]]
+"""Builds the events of a member change from (added, removed, the group's new document without members)."""
+
+DeleteEvents = Callable[[Document, list["MemberRef"]], Sequence[Event]]
+"""Builds the events of a deletion from (the deleted document, the groups it was removed from)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,12 +111,23 @@ class Store(Protocol):
         """The documents matching ``query.filter``, sorted and paged; ``total`` counts every match."""
         ...
 
-    def create(self, rtype: ResourceTypeDef, doc: Document, *, directory: str = ...) -> None:
-        """Store a new document; raise :class:`~scimcore.errors.Uniqueness` when a unique value is taken."""
+    def create(
+        self, rtype: ResourceTypeDef, doc: Document, *, directory: str = ..., events: Sequence[Event] = ...
+    ) -> None:
+        """Store a new document; raise :class:`~scimcore.errors.Uniqueness` when a unique value is taken.
+
+        ``events`` go to the outbox in the same transaction: all of it happens, or none.
+        """
         ...
 
     def replace(
-        self, rtype: ResourceTypeDef, doc: Document, expected_version: str, *, directory: str = ...
+        self,
+        rtype: ResourceTypeDef,
+        doc: Document,
+        expected_version: str,
+        *,
+        directory: str = ...,
+        events: Sequence[Event] = ...,
     ) -> None:
         """Replace the document with ``doc["id"]`` if its version is still ``expected_version``.
 
@@ -128,6 +146,7 @@ class Store(Protocol):
         expected_version: str | None,
         *,
         directory: str = ...,
+        events: MemberEvents | None = ...,
     ) -> tuple[list[str], list[str]]:
         """Add and remove group members in O(changed); return the (added, removed) member values.
 
@@ -146,6 +165,7 @@ class Store(Protocol):
         *,
         directory: str = ...,
         next_meta: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = ...,
+        events: DeleteEvents | None = ...,
     ) -> list[MemberRef]:
         """Delete a document and every membership that points at it; return the groups it was removed from.
 

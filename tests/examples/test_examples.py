@@ -40,3 +40,37 @@ def test_wsgiref_example_serves_users(monkeypatch: pytest.MonkeyPatch) -> None:
     with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://test") as client:
         response = client.get("/scim/v2/Users", headers={"Authorization": "Bearer example-token"})
     assert response.status_code == 200 and response.json()["totalResults"] == 0
+
+
+def _signed_event() -> tuple[bytes, dict[str, str]]:
+    from scimcore.webhooks import SIGNATURE_HEADER, sign
+
+    body = b'{"id":"e1","type":"user.created","directory_id":"d1","data":{}}'
+    return body, {SIGNATURE_HEADER: sign("hook-secret", body), "Content-Type": "application/json"}
+
+
+def test_fastapi_webhook_receiver_verifies_signatures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The FastAPI receiver accepts a signed event and refuses a tampered one."""
+    pytest.importorskip("fastapi")
+    monkeypatch.setenv("SCIMCORE_WEBHOOK_SECRET", "hook-secret")
+    app = load("webhook_receiver_fastapi", monkeypatch).app
+    body, headers = _signed_event()
+
+    async def go() -> tuple[int, int]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            good = await client.post("/scim-events", content=body, headers=headers)
+            bad = await client.post("/scim-events", content=body + b" ", headers=headers)
+            return good.status_code, bad.status_code
+
+    assert asyncio.run(go()) == (200, 401)
+
+
+def test_flask_webhook_receiver_verifies_signatures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Flask receiver accepts a signed event and refuses an unsigned one."""
+    pytest.importorskip("flask")
+    monkeypatch.setenv("SCIMCORE_WEBHOOK_SECRET", "hook-secret")
+    app = load("webhook_receiver_flask", monkeypatch).app
+    body, headers = _signed_event()
+    client = app.test_client()
+    assert client.post("/scim-events", data=body, headers=headers).status_code == 200
+    assert client.post("/scim-events", data=body, headers={"Content-Type": "application/json"}).status_code == 401

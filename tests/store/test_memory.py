@@ -5,10 +5,16 @@ from __future__ import annotations
 import pytest
 
 from scimcore.store.memory import MemoryStore, json_copy
-from scimcore.testing import USER, StoreContract, user_doc
+from scimcore.testing import USER, OutboxContract, StoreContract, user_doc
 
 
 class TestMemoryStore(StoreContract):
+    @pytest.fixture
+    def store(self) -> MemoryStore:
+        return MemoryStore()
+
+
+class TestMemoryOutbox(OutboxContract):
     @pytest.fixture
     def store(self) -> MemoryStore:
         return MemoryStore()

@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("sqlalchemy")
 
 from scimcore.store.sql import SqlStore  # noqa: E402
-from scimcore.testing import StoreContract  # noqa: E402
+from scimcore.testing import OutboxContract, StoreContract  # noqa: E402
 
 
 class TestSqliteStore(StoreContract):
@@ -27,3 +27,53 @@ class TestPostgresStore(StoreContract):
         store = SqlStore(postgres_url)
         yield store
         store.close()
+
+
+class TestSqliteOutbox(OutboxContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> Iterator[SqlStore]:
+        store = SqlStore(f"sqlite:///{tmp_path / 'outbox.db'}")
+        yield store
+        store.close()
+
+
+class TestPostgresOutbox(OutboxContract):
+    @pytest.fixture
+    def store(self, postgres_url: str) -> Iterator[SqlStore]:
+        store = SqlStore(postgres_url)
+        yield store
+        store.close()
+
+
+def test_two_dispatchers_share_the_outbox_on_postgres(postgres_url: str) -> None:
+    """Two processes' claims on one PostgreSQL outbox never hand out the same event (SKIP LOCKED)."""
+    import threading
+
+    from scimcore.directories import Directory
+    from scimcore.events import Event
+    from scimcore.testing import USER, user_doc
+
+    first, second = SqlStore(postgres_url), SqlStore(postgres_url)
+    try:
+        first.save_directory(Directory(id="d1", name="D", created="2026-01-01T00:00:00Z", webhook_url="http://x"))
+        for n in range(200):
+            event = Event(f"e{n}", "user.created", "d1", "2026-01-01T00:00:00Z", {}, f"u{n}")
+            first.create(USER, user_doc(f"u{n}", f"user{n}"), directory="d1", events=[event])
+        claimed: list[list[str]] = [[], []]
+
+        def drain(store: SqlStore, out: list[str]) -> None:
+            while batch := store.claim_events(10.0, 7, 60.0):
+                out.extend(s.event.id for s in batch)
+                for s in batch:
+                    store.mark_delivered(s.seq)
+
+        threads = [threading.Thread(target=drain, args=(s, out)) for s, out in zip((first, second), claimed, strict=True)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not set(claimed[0]) & set(claimed[1])
+        assert len(claimed[0]) + len(claimed[1]) == 200
+    finally:
+        first.close()
+        second.close()

@@ -17,8 +17,10 @@ from collections.abc import Callable
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     Connection,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -68,6 +70,51 @@ members = Table(
     Index("ix_scim_members_member", "directory", "member_id"),
 )
 
+directories = Table(
+    "scim_directories",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("id", String(200), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("provider", String(40), nullable=False),
+    Column("tenant", Text, nullable=True),
+    Column("product", Text, nullable=True),
+    Column("active", Boolean, nullable=False),
+    Column("created", String(40), nullable=False),
+    Column("webhook_url", Text, nullable=True),
+    Column("webhook_secret", Text, nullable=True),
+    Column("options", DocType, nullable=False),
+)
+
+tokens = Table(
+    "scim_tokens",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("directory_id", String(200), nullable=False, index=True),
+    Column("created", String(40), nullable=False),
+    Column("revoked", Boolean, nullable=False),
+)
+
+events = Table(
+    "scim_events",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("directory", String(200), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("resource_key", String(200), nullable=False),
+    Column("occurred_at", String(40), nullable=False),
+    Column("payload", DocType, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("retry_at", Float, nullable=False),
+    Column("locked_until", Float, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Index("ix_scim_events_directory", "directory", "seq"),
+    Index("ix_scim_events_due", "status", "retry_at"),
+    Index("ix_scim_events_resource", "directory", "resource_key", "status", "seq"),
+)
+
 schema_version = Table(
     "scim_schema_version",
     metadata,
@@ -80,7 +127,13 @@ def _step_1(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_step_1]
+def _step_2(conn: Connection) -> None:
+    """Directories, token digests and the event outbox."""
+    for table in (directories, tokens, events):
+        table.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_step_1, _step_2]
 """Migration steps; step ``n`` (1-based) brings the schema from version ``n - 1`` to ``n``."""
 
 LATEST = len(MIGRATIONS)

@@ -10,7 +10,7 @@ can be expressed exactly (:mod:`scimcore.store.sql.compile`) and evaluated in Py
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,20 +24,25 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    literal_column,
     select,
     update,
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
+from scimcore.directories import Directory, TokenRecord
 from scimcore.errors import InvalidCursor, NotFound, PreconditionFailed, Uniqueness
+from scimcore.events import Event, StoredEvent
 from scimcore.filter.ast import Path
 from scimcore.filter.evaluate import compile_predicate
 from scimcore.schema.registry import ResourceTypeDef
 from scimcore.store.memory import _sorted
 from scimcore.store.port import (
     DEFAULT_DIRECTORY,
+    DeleteEvents,
     Document,
+    MemberEvents,
     MemberRef,
     Page,
     Query,
@@ -47,7 +52,8 @@ from scimcore.store.port import (
 )
 from scimcore.store.sql import schema
 from scimcore.store.sql.compile import Dialect, FilterCompiler, NotPushable
-from scimcore.store.sql.schema import members, resources
+from scimcore.store.sql.schema import directories, members, resources, tokens
+from scimcore.store.sql.schema import events as events_table
 
 MEMBERS = "members"
 CHUNK = 500
@@ -386,8 +392,15 @@ class SqlStore:
         )
         return [{"value": row[0]} for row in rows]
 
-    def create(self, rtype: ResourceTypeDef, doc: Document, *, directory: str = DEFAULT_DIRECTORY) -> None:
-        """Insert a new document and its members in one transaction."""
+    def create(
+        self,
+        rtype: ResourceTypeDef,
+        doc: Document,
+        *,
+        directory: str = DEFAULT_DIRECTORY,
+        events: Sequence[Event] = (),
+    ) -> None:
+        """Insert a new document, its members and its events in one transaction."""
         try:
             with self._tx(write=True) as conn:
                 self._check_other_unique(conn, rtype, doc, directory)
@@ -398,11 +411,18 @@ class SqlStore:
                 )
                 if rtype.attr(MEMBERS) is not None:
                     self._insert_members(conn, rtype, doc["id"], doc.get(MEMBERS) or [], directory)
+                self._append_events(conn, directory, events)
         except IntegrityError:
             raise self._uniqueness_error(rtype, doc) from None
 
     def replace(
-        self, rtype: ResourceTypeDef, doc: Document, expected_version: str, *, directory: str = DEFAULT_DIRECTORY
+        self,
+        rtype: ResourceTypeDef,
+        doc: Document,
+        expected_version: str,
+        *,
+        directory: str = DEFAULT_DIRECTORY,
+        events: Sequence[Event] = (),
     ) -> None:
         """Replace a document (and its member list) if its version is still ``expected_version``."""
         try:
@@ -418,6 +438,7 @@ class SqlStore:
                 )
                 if rtype.attr(MEMBERS) is not None:
                     self._replace_members(conn, rtype, doc, directory)
+                self._append_events(conn, directory, events)
         except IntegrityError:
             raise self._uniqueness_error(rtype, doc) from None
 
@@ -462,6 +483,7 @@ class SqlStore:
         expected_version: str | None,
         *,
         directory: str = DEFAULT_DIRECTORY,
+        events: MemberEvents | None = None,
     ) -> tuple[list[str], list[str]]:
         """Add and remove members in O(changed); ``meta`` moves on only when something changed."""
         additions = {item["value"]: item for item in add}
@@ -502,6 +524,8 @@ class SqlStore:
                     .where(self._scope(rtype, directory), resources.c.id == resource_id)
                     .values(version=meta["version"], last_modified=meta["lastModified"], doc=doc)
                 )
+                if events is not None:
+                    self._append_events(conn, directory, events(added, removed, doc))
             return added, removed
 
     def delete(
@@ -512,10 +536,11 @@ class SqlStore:
         *,
         directory: str = DEFAULT_DIRECTORY,
         next_meta: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None,
+        events: DeleteEvents | None = None,
     ) -> list[MemberRef]:
         """Delete a document, its members and every membership that mentions it; return the groups it left."""
         with self._tx(write=True) as conn:
-            version, _ = self._lock_current(conn, rtype, resource_id, directory)
+            version, deleted = self._lock_current(conn, rtype, resource_id, directory)
             if expected_version is not None and version != expected_version:
                 raise _stale(rtype, resource_id, version, expected_version)
             groups = conn.execute(
@@ -554,6 +579,8 @@ class SqlStore:
                         )
                         .values(version=meta["version"], last_modified=meta["lastModified"], doc=group)
                     )
+            if events is not None:
+                self._append_events(conn, directory, events(deleted, left))
             return left
 
     def groups_of(self, member_id: str, *, directory: str = DEFAULT_DIRECTORY) -> list[MemberRef]:
@@ -587,6 +614,204 @@ class SqlStore:
                 )
                 found.update({rid: rtype for rid, rtype in rows})
         return found
+
+
+    # -- outbox -------------------------------------------------------------------------------------
+    def _append_events(self, conn: Connection, directory: str, batch: Iterable[Event]) -> None:
+        rows = list(batch)
+        if not rows:
+            return
+        webhook = conn.execute(
+            select(directories.c.webhook_url).where(directories.c.id == directory)
+        ).scalar_one_or_none()
+        status = "pending" if webhook else "stored"
+        conn.execute(
+            insert(events_table),
+            [
+                {
+                    "id": e.id,
+                    "directory": e.directory_id,
+                    "type": e.type,
+                    "resource_key": e.resource_key,
+                    "occurred_at": e.occurred_at,
+                    "payload": e.payload(),
+                    "status": status,
+                    "attempts": 0,
+                    "retry_at": 0.0,
+                    "locked_until": 0.0,
+                }
+                for e in rows
+            ],
+        )
+
+    @staticmethod
+    def _stored(row: Any) -> StoredEvent:
+        payload = row.payload if isinstance(row.payload, dict) else json.loads(row.payload)
+        event = Event(
+            id=payload["id"],
+            type=payload["type"],
+            directory_id=payload["directory_id"],
+            occurred_at=payload["occurred_at"],
+            data=payload["data"],
+            resource_key=row.resource_key,
+            tenant=payload.get("tenant"),
+            product=payload.get("product"),
+        )
+        return StoredEvent(int(row.seq), event, row.status, int(row.attempts), row.last_error)
+
+    def claim_events(self, now: float, limit: int, lease_seconds: float) -> list[StoredEvent]:
+        """Lease due events, the oldest undelivered one per resource key; safe across processes."""
+        e, earlier = events_table, events_table.alias("earlier")
+        blocked = (
+            select(literal_column("1"))
+            .select_from(earlier)
+            .where(
+                earlier.c.directory == e.c.directory,
+                earlier.c.resource_key == e.c.resource_key,
+                earlier.c.status == "pending",
+                earlier.c.seq < e.c.seq,
+            )
+            .exists()
+        )
+        query = (
+            select(e)
+            .where(e.c.status == "pending", e.c.retry_at <= now, e.c.locked_until <= now, ~blocked)
+            .order_by(e.c.seq)
+            .limit(limit)
+        )
+        if self.dialect.pg:
+            query = query.with_for_update(skip_locked=True, of=e)
+        with self._tx(write=True) as conn:
+            rows = conn.execute(query).all()
+            if rows:
+                conn.execute(
+                    update(e).where(e.c.seq.in_([r.seq for r in rows])).values(locked_until=now + lease_seconds)
+                )
+            return [self._stored(r) for r in rows]
+
+    def mark_delivered(self, seq: int) -> None:
+        """Record a successful delivery."""
+        with self._tx(write=True) as conn:
+            conn.execute(
+                update(events_table)
+                .where(events_table.c.seq == seq)
+                .values(status="delivered", locked_until=0.0, attempts=events_table.c.attempts + 1)
+            )
+
+    def mark_failed(self, seq: int, error: str, retry_at: float | None) -> None:
+        """Record a failed attempt; without ``retry_at`` the event is dead-lettered."""
+        values: dict[str, Any] = {"locked_until": 0.0, "attempts": events_table.c.attempts + 1, "last_error": error}
+        if retry_at is None:
+            values["status"] = "dead"
+        else:
+            values["retry_at"] = retry_at
+        with self._tx(write=True) as conn:
+            conn.execute(update(events_table).where(events_table.c.seq == seq).values(**values))
+
+    def list_events(
+        self, directory: str, *, since: int = 0, limit: int = 100, status: str | None = None
+    ) -> list[StoredEvent]:
+        """Events of ``directory`` after sequence number ``since``, oldest first."""
+        query = (
+            select(events_table)
+            .where(events_table.c.directory == directory, events_table.c.seq > since)
+            .order_by(events_table.c.seq)
+            .limit(limit)
+        )
+        if status is not None:
+            query = query.where(events_table.c.status == status)
+        with self._tx() as conn:
+            return [self._stored(r) for r in conn.execute(query)]
+
+    def requeue_events(self, directory: str, *, since_time: str) -> int:
+        """Queue every event of ``directory`` from ``since_time`` on for delivery again."""
+        with self._tx(write=True) as conn:
+            result = conn.execute(
+                update(events_table)
+                .where(events_table.c.directory == directory, events_table.c.occurred_at >= since_time)
+                .values(status="pending", retry_at=0.0, locked_until=0.0)
+            )
+            return int(result.rowcount or 0)
+
+    # -- directories --------------------------------------------------------------------------------
+    @staticmethod
+    def _directory(row: Any) -> Directory:
+        options = row.options if isinstance(row.options, dict) else json.loads(row.options or "{}")
+        return Directory(
+            id=row.id,
+            name=row.name,
+            provider=row.provider,
+            tenant=row.tenant,
+            product=row.product,
+            active=bool(row.active),
+            created=row.created,
+            webhook_url=row.webhook_url,
+            webhook_secret=row.webhook_secret,
+            options=options,
+        )
+
+    def save_directory(self, directory: Directory) -> None:
+        """Insert or update a directory."""
+        values = {
+            "name": directory.name,
+            "provider": directory.provider,
+            "tenant": directory.tenant,
+            "product": directory.product,
+            "active": directory.active,
+            "created": directory.created,
+            "webhook_url": directory.webhook_url,
+            "webhook_secret": directory.webhook_secret,
+            "options": dict(directory.options),
+        }
+        with self._tx(write=True) as conn:
+            found = conn.execute(update(directories).where(directories.c.id == directory.id).values(**values))
+            if not found.rowcount:
+                conn.execute(insert(directories).values(id=directory.id, **values))
+
+    def get_directory(self, directory_id: str) -> Directory | None:
+        """The directory with ``directory_id``, or ``None``."""
+        with self._tx() as conn:
+            row = conn.execute(select(directories).where(directories.c.id == directory_id)).first()
+            return self._directory(row) if row is not None else None
+
+    def list_directories(self) -> list[Directory]:
+        """Every directory in creation order."""
+        with self._tx() as conn:
+            return [self._directory(r) for r in conn.execute(select(directories).order_by(directories.c.seq))]
+
+    def delete_directory(self, directory_id: str) -> None:
+        """Remove a directory and everything in it, in one transaction."""
+        with self._tx(write=True) as conn:
+            conn.execute(delete(members).where(members.c.directory == directory_id))
+            conn.execute(delete(resources).where(resources.c.directory == directory_id))
+            conn.execute(delete(events_table).where(events_table.c.directory == directory_id))
+            conn.execute(delete(tokens).where(tokens.c.directory_id == directory_id))
+            conn.execute(delete(directories).where(directories.c.id == directory_id))
+
+    def add_token(self, record: TokenRecord) -> None:
+        """Keep a token digest."""
+        with self._tx(write=True) as conn:
+            conn.execute(
+                insert(tokens).values(
+                    digest=record.digest, directory_id=record.directory_id, created=record.created, revoked=False
+                )
+            )
+
+    def revoke_tokens(self, directory_id: str, keep: str | None = None) -> int:
+        """Revoke the directory's tokens except ``keep``."""
+        condition = and_(tokens.c.directory_id == directory_id, tokens.c.revoked.is_(False))
+        if keep is not None:
+            condition = and_(condition, tokens.c.digest != keep)
+        with self._tx(write=True) as conn:
+            return int(conn.execute(update(tokens).where(condition).values(revoked=True)).rowcount or 0)
+
+    def find_token(self, digest: str) -> TokenRecord | None:
+        """The live token with ``digest``."""
+        with self._tx() as conn:
+            row = conn.execute(
+                select(tokens).where(tokens.c.digest == digest, tokens.c.revoked.is_(False))
+            ).first()
+            return TokenRecord(row.digest, row.directory_id, row.created, bool(row.revoked)) if row else None
 
 
 def _stale(rtype: ResourceTypeDef, resource_id: str, version: str, expected: str) -> PreconditionFailed:

@@ -1,0 +1,243 @@
+"""Directories and their tokens: one SCIM endpoint per customer directory.
+
+A directory is one identity provider's connection: its own base path (``/scim/v2/<id>``), its own bearer
+tokens, its own resources (uniqueness is per directory) and its own webhook.  Tokens are generated from the
+operating system's CSPRNG, shown once, kept only as SHA-256 digests and checked in constant time; rotation
+adds a token and keeps the old ones valid until :meth:`DirectoryManager.revoke_tokens`.
+
+:class:`DirectoryAuthenticator` is the authentication hook for a multi-directory service: the token must
+belong to the directory the request addresses; a deactivated directory answers 403, an unknown one 404.
+"""
+
+from __future__ import annotations
+
+import hmac
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Protocol, runtime_checkable
+
+from scimcore.auth import bearer_token, generate_token, hash_token
+from scimcore.errors import Forbidden, NotFound
+from scimcore.transport import ScimRequest
+
+PROVIDERS = ("entra", "okta", "onelogin", "jumpcloud", "google", "generic")
+
+
+@dataclass(frozen=True, slots=True)
+class Directory:
+    """One customer directory (an identity provider's connection)."""
+
+    id: str
+    name: str
+    provider: str = "generic"
+    tenant: str | None = None
+    product: str | None = None
+    active: bool = True
+    created: str = ""
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def public(self) -> dict[str, Any]:
+        """The directory as JSON for people and programs: the webhook secret is never included."""
+        out = asdict(self)
+        out.pop("webhook_secret", None)
+        out["has_webhook_secret"] = bool(self.webhook_secret)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    """A token as stored: its digest, owner and state."""
+
+    digest: str
+    directory_id: str
+    created: str
+    revoked: bool = False
+
+
+@runtime_checkable
+class DirectoryStore(Protocol):
+    """Where directories and token digests live (the SQL and memory stores implement it)."""
+
+    def save_directory(self, directory: Directory) -> None:
+        """Insert or update a directory."""
+        ...
+
+    def get_directory(self, directory_id: str) -> Directory | None:
+        """The directory with ``directory_id``, or ``None``."""
+        ...
+
+    def list_directories(self) -> list[Directory]:
+        """Every directory, oldest first."""
+        ...
+
+    def delete_directory(self, directory_id: str) -> None:
+        """Remove a directory with its tokens, resources, memberships and events."""
+        ...
+
+    def add_token(self, record: TokenRecord) -> None:
+        """Keep a new token digest."""
+        ...
+
+    def revoke_tokens(self, directory_id: str, keep: str | None = None) -> int:
+        """Revoke every token of a directory except the one with digest ``keep``; return how many."""
+        ...
+
+    def find_token(self, digest: str) -> TokenRecord | None:
+        """The live (not revoked) token with ``digest``, or ``None``."""
+        ...
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class DirectoryManager:
+    """The Python API behind ``scimcore directories``: create, list, rotate tokens, (de)activate, delete."""
+
+    def __init__(self, store: DirectoryStore, *, clock: Callable[[], str] = _now) -> None:
+        self.store = store
+        self.clock = clock
+
+    def create(
+        self,
+        name: str,
+        *,
+        provider: str = "generic",
+        tenant: str | None = None,
+        product: str | None = None,
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
+        directory_id: str | None = None,
+        token: str | None = None,
+    ) -> tuple[Directory, str]:
+        """A new directory and its first token (shown once; only its digest is kept)."""
+        if provider not in PROVIDERS:
+            raise ValueError(f"provider must be one of {', '.join(PROVIDERS)}, got {provider!r}")
+        if webhook_secret and not webhook_url:
+            raise ValueError("a webhook secret needs a webhook URL")
+        directory = Directory(
+            id=directory_id or uuid.uuid4().hex,
+            name=name,
+            provider=provider,
+            tenant=tenant,
+            product=product,
+            created=self.clock(),
+            webhook_url=webhook_url,
+            webhook_secret=webhook_secret or (generate_token() if webhook_url else None),
+        )
+        if self.store.get_directory(directory.id) is not None:
+            raise ValueError(f"directory {directory.id} already exists")
+        self.store.save_directory(directory)
+        secret = token or generate_token()
+        self.store.add_token(TokenRecord(hash_token(secret), directory.id, self.clock()))
+        return directory, secret
+
+    def get(self, directory_id: str) -> Directory:
+        """The directory, or ``KeyError``."""
+        found = self.store.get_directory(directory_id)
+        if found is None:
+            raise KeyError(directory_id)
+        return found
+
+    def list(self) -> list[Directory]:
+        """Every directory."""
+        return self.store.list_directories()
+
+    def rotate_token(self, directory_id: str) -> str:
+        """A new token for the directory; old ones stay valid until :meth:`revoke_tokens`."""
+        self.get(directory_id)
+        secret = generate_token()
+        self.store.add_token(TokenRecord(hash_token(secret), directory_id, self.clock()))
+        return secret
+
+    def revoke_tokens(self, directory_id: str, keep_token: str | None = None) -> int:
+        """Revoke every token but ``keep_token``; return how many were revoked."""
+        self.get(directory_id)
+        return self.store.revoke_tokens(directory_id, hash_token(keep_token) if keep_token else None)
+
+    def set_active(self, directory_id: str, active: bool) -> Directory:
+        """Activate or deactivate; a deactivated directory answers every request with 403."""
+        updated = replace(self.get(directory_id), active=active)
+        self.store.save_directory(updated)
+        return updated
+
+    def update(self, directory_id: str, **changes: Any) -> Directory:
+        """Change name, tenant, product, provider, webhook URL/secret or options."""
+        allowed = {"name", "tenant", "product", "provider", "webhook_url", "webhook_secret", "options"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
+        updated = replace(self.get(directory_id), **changes)
+        self.store.save_directory(updated)
+        return updated
+
+    def delete(self, directory_id: str) -> None:
+        """Delete the directory and all of its data."""
+        self.get(directory_id)
+        self.store.delete_directory(directory_id)
+
+
+class DirectoryAuthenticator:
+    """Authenticate a request against the directory it addresses (``ScimRequest.directory``)."""
+
+    def __init__(self, store: DirectoryStore) -> None:
+        self.store = store
+
+    def __call__(self, request: ScimRequest) -> str | None:
+        """The directory id as subject; ``None`` (401) for a wrong token; 404/403 for unknown/inactive."""
+        directory_id = request.directory
+        if directory_id is None:
+            return None
+        directory = self.store.get_directory(directory_id)
+        if directory is None:
+            raise NotFound(f"No SCIM directory '{directory_id}'.")
+        token = bearer_token(request.headers)
+        if token is None:
+            return None
+        digest = hash_token(token)
+        record = self.store.find_token(digest)
+        if record is None or not hmac.compare_digest(record.directory_id.encode(), directory_id.encode()):
+            return None
+        if not hmac.compare_digest(record.digest.encode(), digest.encode()):
+            return None
+        if not directory.active:
+            raise Forbidden(f"Directory '{directory_id}' is deactivated.")
+        return directory_id
+
+
+def entra_tenant_url(base_url: str) -> str:
+    """The Tenant URL to paste into Microsoft Entra ID: the SCIM base with ``?aadOptscim062020``."""
+    return f"{base_url.rstrip('/')}?aadOptscim062020"
+
+
+
+class ServerAuthenticator:
+    """Authentication of ``scimcore serve``: static tokens for the default directory, stored ones for the rest.
+
+    Requests to ``default_directory`` (served at the SCIM root itself) are checked by ``default``; requests to
+    ``/<directory id>/...`` by :class:`DirectoryAuthenticator` over ``store``.
+    """
+
+    def __init__(
+        self,
+        store: DirectoryStore | None,
+        default: Callable[[ScimRequest], str | None] | None,
+        default_directory: str,
+    ) -> None:
+        self.default = default
+        self.default_directory = default_directory
+        self.directories = DirectoryAuthenticator(store) if store is not None else None
+
+    def __call__(self, request: ScimRequest) -> str | None:
+        """The subject, ``None`` for a wrong token; 404/403 errors for unknown or inactive directories."""
+        if request.directory in (None, self.default_directory):
+            if self.default is None:
+                raise NotFound("No default SCIM directory is served here; address a directory by its id.")
+            return self.default(request)
+        if self.directories is None:
+            raise NotFound(f"No SCIM directory '{request.directory}'.")
+        return self.directories(request)

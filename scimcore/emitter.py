@@ -1,0 +1,101 @@
+"""Which events a change makes (see :mod:`scimcore.events`), decided from the documents before and after.
+
+The service asks :class:`ChangeEvents` for the events of each write and hands them to the store, which writes
+them in the same transaction as the change.  Rules: one event per real change; user and group events carry
+the resource as SCIM JSON (groups without their member list, which membership events convey); a group
+created with members adds one ``group.user_added`` per member; a deleted member leaves each of its groups
+with a ``group.user_removed`` before its own ``*.deleted``.  Resource types other than User and Group make
+no events.
+
+This module does no I/O: rendering and member look-ups are passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from scimcore import events as ev
+from scimcore.schema.registry import ResourceTypeDef
+from scimcore.store.port import Document, MemberRef
+
+Render = Callable[[ResourceTypeDef, Document], dict[str, Any]]
+MemberInfo = Callable[[list[str]], dict[str, dict[str, Any]]]
+
+
+def group_ref(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The short form of a group inside membership events."""
+    out = {"id": doc["id"], "displayName": doc.get("displayName")}
+    if doc.get("externalId"):
+        out["externalId"] = doc["externalId"]
+    return out
+
+
+class ChangeEvents:
+    """Builds the events of creates, updates, member changes and deletes for one request."""
+
+    def __init__(self, factory: ev.EventFactory, render: Render, member_info: MemberInfo) -> None:
+        self.factory = factory
+        self.render = render
+        self.member_info = member_info
+
+    def _resource(self, type_: str, rtype: ResourceTypeDef, doc: Document) -> ev.Event:
+        data = self.render(rtype, {k: v for k, v in doc.items() if k != "members"})
+        return self.factory.make(type_, data, doc["id"])
+
+    def _membership(self, type_: str, group: Mapping[str, Any], member_ids: Sequence[str]) -> list[ev.Event]:
+        if not member_ids:
+            return []
+        info = self.member_info(list(member_ids))
+        ref = group_ref(group)
+        return [self.factory.membership(type_, ref, info.get(m) or {"id": m}) for m in member_ids]
+
+    def created(self, rtype: ResourceTypeDef, doc: Document) -> list[ev.Event]:
+        """``user.created`` or ``group.created`` plus ``group.user_added`` per initial member."""
+        kind = ev.kind_of(rtype.name)
+        if kind is None:
+            return []
+        out = [self._resource(f"{kind}.created", rtype, doc)]
+        if kind == "group":
+            members = [m["value"] for m in doc.get("members") or []]
+            out += self._membership(ev.GROUP_USER_ADDED, doc, members)
+        return out
+
+    def replaced(self, rtype: ResourceTypeDef, before: Document, after: Document) -> list[ev.Event]:
+        """``*.updated`` when anything but members changed, and one membership event per member changed."""
+        kind = ev.kind_of(rtype.name)
+        if kind is None:
+            return []
+        out: list[ev.Event] = []
+        strip = {"meta", "members"}
+        if {k: v for k, v in before.items() if k not in strip} != {k: v for k, v in after.items() if k not in strip}:
+            out.append(self._resource(f"{kind}.updated", rtype, after))
+        if kind == "group":
+            old = [m["value"] for m in before.get("members") or []]
+            new = [m["value"] for m in after.get("members") or []]
+            old_set, new_set = set(old), set(new)
+            out += self._membership(ev.GROUP_USER_ADDED, after, [m for m in new if m not in old_set])
+            out += self._membership(ev.GROUP_USER_REMOVED, after, [m for m in old if m not in new_set])
+        return out
+
+    def members_changed(self, group: Document, added: list[str], removed: list[str]) -> list[ev.Event]:
+        """One ``group.user_added`` / ``group.user_removed`` per member really added or removed."""
+        return self._membership(ev.GROUP_USER_ADDED, group, added) + self._membership(
+            ev.GROUP_USER_REMOVED, group, removed
+        )
+
+    def deleted(self, rtype: ResourceTypeDef, doc: Document, left: list[MemberRef]) -> list[ev.Event]:
+        """``group.user_removed`` for each group the resource left, then ``*.deleted``."""
+        kind = ev.kind_of(rtype.name)
+        out: list[ev.Event] = []
+        if left:
+            member = {"id": doc["id"], "type": rtype.name}
+            for key in ("userName", "displayName", "externalId"):
+                if doc.get(key):
+                    member[key] = doc[key]
+            for ref in left:
+                group = {"id": ref.group_id, "displayName": ref.display}
+                out.append(self.factory.membership(ev.GROUP_USER_REMOVED, group, member))
+        if kind is not None:
+            out.append(self._resource(f"{kind}.deleted", rtype, doc))
+        return out
