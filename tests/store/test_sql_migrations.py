@@ -1,0 +1,84 @@
+"""Schema migrations keep data; the database survives a restart of the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("sqlalchemy")
+
+from click.testing import CliRunner  # noqa: E402
+from sqlalchemy import create_engine, insert  # noqa: E402
+
+from scimcore.cli import main  # noqa: E402
+from scimcore.store.sql import SqlStore  # noqa: E402
+from scimcore.store.sql import schema as sql_schema  # noqa: E402
+from scimcore.testing import GROUP, USER, group_doc, user_doc  # noqa: E402
+
+
+def _version_one_database(url: str) -> None:
+    """A database as the first release of the schema left it, holding a user."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        sql_schema.schema_version.create(conn)
+        sql_schema.MIGRATIONS[0](conn)
+        conn.execute(insert(sql_schema.schema_version).values(version=1))
+        doc = user_doc("u1", "bjensen")
+        conn.execute(insert(sql_schema.resources).values(
+            directory="default", resource_type="User", id="u1", unique_value="bjensen", external_id=None,
+            version=doc["meta"]["version"], created=doc["meta"]["created"],
+            last_modified=doc["meta"]["lastModified"], doc=doc,
+        ))
+    engine.dispose()
+
+
+def test_upgrade_from_the_first_schema_keeps_data(tmp_path: Path) -> None:
+    """Opening a version-1 database upgrades it to the latest version with its data intact."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    _version_one_database(url)
+    store = SqlStore(url)
+    try:
+        assert store.upgrade() == (sql_schema.LATEST, sql_schema.LATEST)
+        got = store.get(USER, "u1")
+        assert got is not None and got["userName"] == "bjensen"
+        assert store.list_directories() == []
+    finally:
+        store.close()
+
+
+def test_db_upgrade_command(tmp_path: Path) -> None:
+    """`scimcore db upgrade` brings an old database to the latest schema and says so."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    _version_one_database(url)
+    result = CliRunner().invoke(main, ["db", "upgrade", "--database", url])
+    assert result.exit_code == 0, result.output
+    assert f"version {sql_schema.LATEST} (was 1)" in result.output
+
+
+def test_data_survives_reopening(tmp_path: Path) -> None:
+    """Resources and memberships written before a restart are there after it."""
+    url = f"sqlite:///{tmp_path / 'keep.db'}"
+    first = SqlStore(url)
+    first.create(USER, user_doc("u1", "a"))
+    first.create(GROUP, group_doc("g1", "G", ["u1"]))
+    first.close()
+    second = SqlStore(url)
+    try:
+        group = second.get(GROUP, "g1")
+        assert group is not None and [m["value"] for m in group["members"]] == ["u1"]
+        assert [ref.group_id for ref in second.groups_of("u1")] == ["g1"]
+    finally:
+        second.close()
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    """A database from a newer scimcore is not touched."""
+    url = f"sqlite:///{tmp_path / 'new.db'}"
+    SqlStore(url).close()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(insert(sql_schema.schema_version).values(version=sql_schema.LATEST + 1))
+    engine.dispose()
+    with pytest.raises(RuntimeError, match="newer than this scimcore"):
+        SqlStore(url)

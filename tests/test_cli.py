@@ -1,0 +1,116 @@
+"""The command line: serve keeps data across restarts; directories commands print what users need."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+pytest.importorskip("sqlalchemy")
+
+from scimcore.cli import main  # noqa: E402
+
+TOKEN = "cli-test-token-0123456789abcdef0123456789"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(database: str, log: Path) -> Iterator[str]:
+    port = _free_port()
+    script = Path(sys.executable).parent / "scimcore"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "scimcore.cli"]
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [*command, "serve", "--database", database, "--port", str(port), "--token", TOKEN],
+            stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"scimcore serve did not start: {log.read_text()}")
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/scim/v2"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_data_survives_a_server_restart(tmp_path: Path) -> None:
+    """A user created before `scimcore serve` restarts on SQLite is still there after it."""
+    database = f"sqlite:///{tmp_path / 'serve.db'}"
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/scim+json"}
+    with serving(database, tmp_path / "serve.log") as base:
+        created = httpx.post(f"{base}/Users", headers=headers, json={
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "persisted@corp.local"})
+        assert created.status_code == 201
+    with serving(database, tmp_path / "serve.log") as base:
+        found = httpx.get(f"{base}/Users/{created.json()['id']}", headers=headers)
+        assert found.status_code == 200 and found.json()["userName"] == "persisted@corp.local"
+
+
+def test_serve_prints_the_entra_settings(tmp_path: Path) -> None:
+    """On start the server prints its base URL and the Tenant URL with ?aadOptscim062020."""
+    log = tmp_path / "print.log"
+    with serving("memory", log) as base:
+        pass
+    text = log.read_text()
+    assert f"{base}?aadOptscim062020" in text and TOKEN not in text
+
+
+def test_directories_create_prints_json_with_token_and_path(tmp_path: Path) -> None:
+    """`directories create` prints one JSON object with id, token, scim_path and Entra's tenant URL."""
+    database = f"sqlite:///{tmp_path / 'dirs.db'}"
+    result = CliRunner().invoke(main, [
+        "directories", "create", "--database", database, "--name", "Acme", "--provider", "entra",
+        "--tenant", "t1", "--base-url", "https://scim.example.com",
+    ])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["scim_path"] == f"/scim/v2/{out['id']}" and len(out["token"]) >= 43
+    assert out["tenant_url"] == f"https://scim.example.com/scim/v2/{out['id']}?aadOptscim062020"
+    listed = json.loads(CliRunner().invoke(main, ["directories", "list", "--database", database]).output)
+    assert [d["id"] for d in listed] == [out["id"]] and "token" not in listed[0]
+
+
+def test_directory_lifecycle_commands(tmp_path: Path) -> None:
+    """rotate-token, deactivate, activate and delete act on the directory and report as JSON."""
+    database = f"sqlite:///{tmp_path / 'life.db'}"
+    runner = CliRunner()
+
+    def run(*args: str) -> dict[str, object]:
+        return json.loads(runner.invoke(main, ["directories", *args[:1], "--database", database, *args[1:]]).output)
+
+    created = run("create", "--name", "A")
+    rotated = run("rotate-token", str(created["id"]))
+    assert rotated["token"] != created["token"]
+    assert run("deactivate", str(created["id"]))["active"] is False
+    assert run("activate", str(created["id"]))["active"] is True
+    gone = runner.invoke(main, ["directories", "delete", "--database", database, created["id"]])
+    assert json.loads(gone.output) == {"id": created["id"], "deleted": True}
+    missing = runner.invoke(main, ["directories", "delete", "--database", database, created["id"]])
+    assert missing.exit_code != 0 and "no directory" in missing.output
+
+
+def test_bad_database_url_is_a_clear_error() -> None:
+    """A database value that is no URL is refused with a message naming the accepted forms."""
+    result = CliRunner().invoke(main, ["serve", "--database", "mysql://x"])
+    assert result.exit_code != 0 and "sqlite:///path" in result.output
