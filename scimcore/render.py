@@ -131,6 +131,69 @@ def format_members(members: list[dict[str, Any]], base_url: str, endpoints: Mapp
             member["$ref"] = f"{base_url}{endpoint}/{member['value']}"
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What the default projection returns of a resource type, worked out once (RFC 7643 §2.4)."""
+
+    rtype: ResourceTypeDef  # kept so the id() key below is never reused while the plan lives
+    known: frozenset[str]  # core and common attributes that may be returned
+    strip: frozenset[str]  # complex attributes with a ``returned: never`` sub-attribute
+    extensions: Mapping[str, frozenset[str]]  # extension URN -> attribute names never returned by default
+
+
+_PLANS: dict[int, _Plan] = {}
+
+
+def _plan(rtype: ResourceTypeDef) -> _Plan:
+    plan = _PLANS.get(id(rtype))
+    if plan is None or plan.rtype is not rtype:
+        attrs = list(rtype.schema.attributes.values()) + [rtype.attr(n) for n in ("id", "externalid", "meta")]
+        visible = [a for a in attrs if a is not None and a.returned not in ("never", "request")]
+        strip = {a.name for a in visible if any(s.returned == "never" for s in a.sub_attributes.values())}
+        hidden_in_ext = {
+            schema.id: frozenset(a.name for a in schema.attributes.values() if a.returned in ("never", "request"))
+            for schema, _ in rtype.extensions.values()
+        }
+        if any(
+            any(s.returned == "never" for s in a.sub_attributes.values())
+            for schema, _ in rtype.extensions.values()
+            for a in schema.attributes.values()
+        ):
+            hidden_in_ext = {}  # rare: let the general path strip sub-attributes inside extensions
+        plan = _Plan(rtype, frozenset(a.name for a in visible), frozenset(strip), hidden_in_ext)
+        _PLANS[id(rtype)] = plan
+    return plan
+
+
+def _render_default(
+    rtype: ResourceTypeDef, source: Mapping[str, Any], base_url: str, plan: _Plan
+) -> dict[str, Any]:
+    """The default projection: everything but ``returned: never`` / ``request`` attributes."""
+    out: dict[str, Any] = {"schemas": [rtype.schema.id], "id": source["id"]}
+    for key, value in source.items():
+        if value is None or key == "id" or key == "schemas":
+            continue
+        if key == "meta":
+            meta = dict(value)
+            meta["location"] = f"{base_url}{rtype.endpoint}/{source['id']}"
+            out["meta"] = meta
+        elif key in plan.known:
+            if key in plan.strip:
+                attr = rtype.attr(key)
+                assert attr is not None
+                value = _strip_never(attr, value)
+            out[key] = value
+        else:
+            hidden = plan.extensions.get(key)
+            if hidden is None:
+                continue
+            kept = {k: v for k, v in value.items() if v is not None and k not in hidden} if hidden else value
+            if kept:
+                out[key] = kept
+                out["schemas"].append(key)
+    return out
+
+
 def render_resource(
     rtype: ResourceTypeDef,
     doc: Mapping[str, Any],
@@ -142,6 +205,10 @@ def render_resource(
     source: dict[str, Any] = dict(doc)
     if computed:
         source.update(computed)
+    if projection.include is None and not projection.exclude:
+        plan = _plan(rtype)
+        if len(plan.extensions) == len(rtype.extensions):
+            return _render_default(rtype, source, base_url, plan)
     out: dict[str, Any] = {"schemas": schemas_of(rtype, source), "id": source["id"]}
     for key, value in source.items():
         if key in ("id", "schemas") or value is None:

@@ -217,6 +217,7 @@ class SchemaRegistry:
     def __init__(self) -> None:
         self._schemas: dict[str, SchemaDef] = {}
         self._types: dict[str, ResourceTypeDef] = {}
+        self._endpoints: dict[str, ResourceTypeDef] = {}
 
     @classmethod
     def default(cls) -> SchemaRegistry:
@@ -262,6 +263,7 @@ class SchemaRegistry:
         exts = {urn.lower(): (self.schema(urn), required) for urn, required in extensions}
         rtype = ResourceTypeDef(name, endpoint, description or name, core, MappingProxyType(exts))
         self._types[name] = rtype
+        self._endpoints[endpoint.lower()] = rtype
         return rtype
 
     def add_extension(self, resource_type: str, schema: str, *, required: bool = False) -> ResourceTypeDef:
@@ -273,6 +275,7 @@ class SchemaRegistry:
             current.name, current.endpoint, current.description, current.schema, MappingProxyType(exts)
         )
         self._types[current.name] = updated
+        self._endpoints[updated.endpoint.lower()] = updated
         return updated
 
     def schema(self, urn: str) -> SchemaDef:
@@ -301,11 +304,7 @@ class SchemaRegistry:
 
     def by_endpoint(self, endpoint: str) -> ResourceTypeDef | None:
         """The resource type served at ``endpoint`` (``/Users``), case-insensitively."""
-        lowered = endpoint.lower()
-        for rtype in self._types.values():
-            if rtype.endpoint.lower() == lowered:
-                return rtype
-        return None
+        return self._endpoints.get(endpoint.lower())
 
     @property
     def schemas(self) -> list[SchemaDef]:

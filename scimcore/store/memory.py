@@ -354,8 +354,16 @@ class MemoryStore:
     def _candidates(self, table: _Table, expr: Expr | None) -> list[Document]:
         lookup = _index_lookup(expr, table.indexes.keys()) if expr is not None else None
         if lookup is not None:
-            key, value = lookup
-            ids = table.indexes[key].get(_norm(value, table.case_exact[key]), set())
+            key, op, value = lookup
+            index = table.indexes[key]
+            wanted = _norm(value, table.case_exact[key])
+            if op == "eq":
+                ids: Iterable[str] = index.get(wanted, ())
+            else:
+                # A substring term scans the index's distinct values, not the documents; the filter is
+                # still evaluated on every candidate afterwards, so this only narrows.
+                test = {"co": str.__contains__, "sw": str.startswith, "ew": str.endswith}[op]
+                ids = {i for k, holders in index.items() if isinstance(k, str) and test(k, wanted) for i in holders}
             return sorted((table.docs[i] for i in ids if i in table.docs), key=lambda d: table.seq[d["id"]])
         if expr is not None and isinstance(expr, Compare) and expr.op == "eq" and expr.path.attr.name == "id":
             doc = table.docs.get(str(expr.value))
@@ -560,19 +568,25 @@ def _mentions(expr: Expr, attr_name: str) -> bool:
     return False
 
 
-def _index_lookup(expr: Expr | None, keys: Iterable[IndexKey]) -> tuple[IndexKey, Any] | None:
-    """An ``eq`` term on an indexed attribute that every match must satisfy, if the filter has one."""
+def _index_lookup(expr: Expr | None, keys: Iterable[IndexKey]) -> tuple[IndexKey, str, str] | None:
+    """An ``eq``/``co``/``sw``/``ew`` term on an indexed attribute that every match must satisfy, if any.
+
+    ``eq`` terms are preferred (a hash look-up); substring terms narrow by scanning the index's keys.
+    """
     available = set(keys)
     stack: list[Expr] = [expr] if expr is not None else []
+    found: tuple[IndexKey, str, str] | None = None
     while stack:
         node = stack.pop()
         if isinstance(node, And):
             stack.extend((node.right, node.left))
-        elif isinstance(node, Compare) and node.op == "eq" and isinstance(node.value, str):
+        elif isinstance(node, Compare) and node.op in ("eq", "co", "sw", "ew") and isinstance(node.value, str):
             key = (node.path.extension, node.path.attr.name, node.path.sub.name if node.path.sub else None)
             if key in available:
-                return key, node.value
-    return None
+                if node.op == "eq":
+                    return key, "eq", node.value
+                found = found or (key, node.op, node.value)
+    return found
 
 
 def _path_key(path: Any) -> str:
