@@ -198,7 +198,10 @@ class ScimService:
             bulk_max_payload_bytes=min(self.config.bulk_max_payload_bytes, self.config.max_body_bytes),
         )
         self._cursors = CursorCodec(self.config.cursor_secret or secrets.token_bytes(32))
-        self._routes = [_Route(tuple(p.strip("/").split("/")) if p != "/" else (), h) for p, h in ROUTES]
+        self._routes: dict[int, list[_Route]] = {}
+        for pattern, handlers in ROUTES:
+            segments = tuple(pattern.strip("/").split("/")) if pattern != "/" else ()
+            self._routes.setdefault(len(segments), []).append(_Route(segments, handlers))
 
     # -- entry points -------------------------------------------------------------------------------
     def handle(self, request: ScimRequest) -> ScimResponse:
@@ -227,7 +230,7 @@ class ScimService:
         segments = tuple(s for s in path.strip("/").split("/") if s) if path.strip("/") else ()
         ctx = _Context(request, request.query_params(), request.directory or DEFAULT_DIRECTORY)
         allowed: list[str] | None = None
-        for route in self._routes:
+        for route in self._routes.get(len(segments), ()):
             if not self._match(route, segments, ctx):
                 continue
             handler_name = route.handlers.get(request.method.upper())
