@@ -67,7 +67,8 @@ def test_two_dispatchers_share_the_outbox_on_postgres(postgres_url: str) -> None
                 for s in batch:
                     store.mark_delivered(s.seq)
 
-        threads = [threading.Thread(target=drain, args=(s, out)) for s, out in zip((first, second), claimed, strict=True)]
+        pairs = zip((first, second), claimed, strict=True)
+        threads = [threading.Thread(target=drain, args=(s, out)) for s, out in pairs]
         for t in threads:
             t.start()
         for t in threads:
