@@ -34,6 +34,7 @@ from sqlalchemy.sql.expression import FromClause
 
 from scimcore.filter.ast import And, Compare, Expr, Not, Or, Path, Present, ValuePath
 from scimcore.schema.registry import AttributeDef, ResourceTypeDef
+from scimcore.store.port import unique_attributes
 from scimcore.store.sql.schema import members, resources
 
 
@@ -175,6 +176,9 @@ class FilterCompiler:
                 return self._meta(node)
             if attr.name in ("members", "groups"):
                 return self._membership(path, node)
+            indexed = self._indexed_column(node)
+            if indexed is not None:
+                return indexed
         keys = self._keys(path.extension, attr)
         if attr.multi_valued:
             element = self.d.elements(resources.c.doc, keys)
@@ -184,6 +188,19 @@ class FilterCompiler:
         if path.sub is not None:
             keys = [*keys, path.sub.name]
         return self._leaf(node, self.d.text_at(resources.c.doc, keys), self.d.type_at(resources.c.doc, keys))
+
+    def _indexed_column(self, node: Compare | Present) -> ColumnElement[bool] | None:
+        """``eq`` on the unique attribute or on ``externalId`` as a lookup on its indexed column."""
+        if not isinstance(node, Compare) or node.op != "eq" or not isinstance(node.value, str):
+            return None
+        attr = node.path.attr
+        unique = unique_attributes(self.rtype)
+        if unique and attr is unique[0] and node.path.sub is None:
+            wanted = node.value if attr.case_exact else node.value.lower()
+            return _b(resources.c.unique_value == wanted)
+        if attr.name == "externalId" and attr.case_exact and node.path.sub is None:
+            return _b(resources.c.external_id == node.value)
+        return None
 
     def _meta(self, node: Compare | Present) -> ColumnElement[bool]:
         sub = node.path.sub.name if node.path.sub else None

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
     select,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -115,6 +116,14 @@ events = Table(
     Index("ix_scim_events_resource", "directory", "resource_key", "status", "seq"),
 )
 
+counts = Table(
+    "scim_counts",
+    metadata,
+    Column("directory", String(200), primary_key=True),
+    Column("resource_type", String(100), primary_key=True),
+    Column("n", BigInteger, nullable=False),
+)
+
 schema_version = Table(
     "scim_schema_version",
     metadata,
@@ -133,7 +142,18 @@ def _step_2(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_step_1, _step_2]
+def _step_3(conn: Connection) -> None:
+    """Resource counts per directory and type, so an unfiltered ``totalResults`` needs no table scan."""
+    counts.create(conn, checkfirst=True)
+    grouped = select(resources.c.directory, resources.c.resource_type, func.count()).group_by(
+        resources.c.directory, resources.c.resource_type
+    )
+    rows = [{"directory": d, "resource_type": t, "n": n} for d, t, n in conn.execute(grouped)]
+    if rows:
+        conn.execute(counts.insert(), rows)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_step_1, _step_2, _step_3]
 """Migration steps; step ``n`` (1-based) brings the schema from version ``n - 1`` to ``n``."""
 
 LATEST = len(MIGRATIONS)

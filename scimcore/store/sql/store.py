@@ -52,7 +52,7 @@ from scimcore.store.port import (
 )
 from scimcore.store.sql import schema
 from scimcore.store.sql.compile import Dialect, FilterCompiler, NotPushable
-from scimcore.store.sql.schema import directories, members, resources, tokens
+from scimcore.store.sql.schema import counts, directories, members, resources, tokens
 from scimcore.store.sql.schema import events as events_table
 
 MEMBERS = "members"
@@ -77,6 +77,9 @@ class SqlStore:
 
     ``SqlStore("sqlite:///scimcore.db")`` or ``SqlStore("postgresql://user@host/db")``; the schema is
     created or upgraded on open unless ``migrate=False`` (then run ``scimcore db upgrade``).
+
+    SQL parameters are kept out of SQLAlchemy's log lines and error messages (``hide_parameters``): they hold
+    webhook secrets and users' data.  Pass ``hide_parameters=False`` to see them while debugging.
     """
 
     blocking = True
@@ -87,7 +90,7 @@ class SqlStore:
         if backend not in ("sqlite", "postgresql"):
             raise ValueError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
         self.dialect = Dialect(backend)
-        options: dict[str, Any] = {"echo": echo, **engine_options}
+        options: dict[str, Any] = {"echo": echo, "hide_parameters": True, **engine_options}
         if backend == "sqlite":
             options.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         else:
@@ -312,7 +315,13 @@ class SqlStore:
                 column = column.collate("C")  # code-point order, as the in-memory store sorts
             order = [missing, column.desc() if query.descending else column.asc()]
         order.append(resources.c.seq)
-        total = int(conn.execute(select(func.count()).select_from(resources).where(*where)).scalar_one())
+        if query.filter is None:
+            stored = conn.execute(
+                select(counts.c.n).where(counts.c.directory == directory, counts.c.resource_type == rtype.name)
+            ).scalar_one_or_none()
+            total = int(stored or 0)
+        else:
+            total = int(conn.execute(select(func.count()).select_from(resources).where(*where)).scalar_one())
         count = query.count
         if query.after is not None and query.sort_by is None:
             return self._keyset_page(conn, rtype, query, directory, where, total)
@@ -411,6 +420,7 @@ class SqlStore:
                 )
                 if rtype.attr(MEMBERS) is not None:
                     self._insert_members(conn, rtype, doc["id"], doc.get(MEMBERS) or [], directory)
+                self._count(conn, rtype, directory, 1)
                 self._append_events(conn, directory, events)
         except IntegrityError:
             raise self._uniqueness_error(rtype, doc) from None
@@ -557,6 +567,7 @@ class SqlStore:
                 .order_by(members.c.seq)
             ).all()
             conn.execute(delete(resources).where(self._scope(rtype, directory), resources.c.id == resource_id))
+            self._count(conn, rtype, directory, -1)
             conn.execute(
                 delete(members).where(
                     members.c.directory == directory,
@@ -615,6 +626,19 @@ class SqlStore:
                 found.update({rid: rtype for rid, rtype in rows})
         return found
 
+
+    def _count(self, conn: Connection, rtype: ResourceTypeDef, directory: str, delta: int) -> None:
+        """Keep ``scim_counts`` in step with inserts and deletes, in the same transaction (an upsert)."""
+        if self.dialect.pg:
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+        statement = upsert(counts).values(directory=directory, resource_type=rtype.name, n=max(delta, 0))
+        conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=[counts.c.directory, counts.c.resource_type], set_={"n": counts.c.n + delta}
+            )
+        )
 
     # -- outbox -------------------------------------------------------------------------------------
     def _append_events(self, conn: Connection, directory: str, batch: Iterable[Event]) -> None:
@@ -786,6 +810,7 @@ class SqlStore:
             conn.execute(delete(resources).where(resources.c.directory == directory_id))
             conn.execute(delete(events_table).where(events_table.c.directory == directory_id))
             conn.execute(delete(tokens).where(tokens.c.directory_id == directory_id))
+            conn.execute(delete(counts).where(counts.c.directory == directory_id))
             conn.execute(delete(directories).where(directories.c.id == directory_id))
 
     def add_token(self, record: TokenRecord) -> None:
