@@ -189,6 +189,14 @@ class StoreContract:
         refs = store.groups_of("u1")
         assert sorted((r.group_id, r.display) for r in refs) == [("g1", "One"), ("g2", "Two")]
 
+    def test_groups_of_many(self, store: Store) -> None:
+        """groups_of_many answers for every id asked, members of no group included."""
+        store.create(USER, user_doc("u1", "a"))
+        store.create(USER, user_doc("u2", "b"))
+        store.create(GROUP, group_doc("g1", "One", ["u1"]))
+        found = store.groups_of_many(["u1", "u2"])
+        assert {k: [(r.group_id, r.display) for r in v] for k, v in found.items()} == {"u1": [("g1", "One")], "u2": []}
+
     def test_change_members_adds_and_removes(self, store: Store) -> None:
         """change_members reports what it really added and removed."""
         for i in range(3):

@@ -520,6 +520,13 @@ class MemoryStore:
                     out.append(MemberRef(gid, doc.get("displayName")))
             return out
 
+    def groups_of_many(
+        self, member_ids: Iterable[str], *, directory: str = DEFAULT_DIRECTORY
+    ) -> dict[str, list[MemberRef]]:
+        """The groups of each of ``member_ids``."""
+        with self._lock:
+            return {m: self.groups_of(m, directory=directory) for m in member_ids}
+
     def resource_types_of(self, ids: Iterable[str], *, directory: str = DEFAULT_DIRECTORY) -> dict[str, str]:
         """For each of ``ids`` stored in ``directory``, the name of its resource type."""
         with self._lock:

@@ -178,6 +178,10 @@ class Store(Protocol):
         """The groups that list ``member_id`` among their members."""
         ...
 
+    def groups_of_many(self, member_ids: Iterable[str], *, directory: str = ...) -> dict[str, list[MemberRef]]:
+        """:meth:`groups_of` for many members at once (a page of users); every id gets an entry."""
+        ...
+
     def resource_types_of(self, ids: Iterable[str], *, directory: str = ...) -> dict[str, str]:
         """For each of ``ids`` that names a stored resource, the name of its resource type."""
         ...

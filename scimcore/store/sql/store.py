@@ -315,26 +315,36 @@ class SqlStore:
                 column = column.collate("C")  # code-point order, as the in-memory store sorts
             order = [missing, column.desc() if query.descending else column.asc()]
         order.append(resources.c.seq)
-        if query.filter is None:
-            stored = conn.execute(
-                select(counts.c.n).where(counts.c.directory == directory, counts.c.resource_type == rtype.name)
-            ).scalar_one_or_none()
-            total = int(stored or 0)
-        else:
-            total = int(conn.execute(select(func.count()).select_from(resources).where(*where)).scalar_one())
+        def counted() -> int:
+            if query.filter is None:
+                stored = conn.execute(
+                    select(counts.c.n).where(counts.c.directory == directory, counts.c.resource_type == rtype.name)
+                ).scalar_one_or_none()
+                return int(stored or 0)
+            return int(conn.execute(select(func.count()).select_from(resources).where(*where)).scalar_one())
+
         count = query.count
         if query.after is not None and query.sort_by is None:
-            return self._keyset_page(conn, rtype, query, directory, where, total)
+            return self._keyset_page(conn, rtype, query, directory, where, counted())
         try:
             start = offset_position(query)
         except ValueError:
             raise InvalidCursor(f"Cursor position {query.after!r} is not one this store issued.") from None
         if count == 0:
-            return cursor_page(query, total, start, [])
-        stmt = select(resources.c.doc).where(*where).order_by(*order).offset(start)
+            return cursor_page(query, counted(), start, [])
+        # The page and, with a filter, the number of matches in one statement (a window count).
+        window = func.count().over() if query.filter is not None else literal_column("NULL")
+        stmt = select(resources.c.doc, window).where(*where).order_by(*order).offset(start)
         if count is not None:
             stmt = stmt.limit(count)
-        docs = [self._load_doc(row[0]) for row in conn.execute(stmt)]
+        rows = conn.execute(stmt).all()
+        docs = [self._load_doc(row[0]) for row in rows]
+        if rows and query.filter is not None:
+            total = int(rows[0][1])
+        elif not rows and start == 0 and query.filter is not None:
+            total = 0
+        else:
+            total = counted()
         return cursor_page(query, total, start, self._with_members(conn, rtype, docs, directory, query.omit))
 
     def _keyset_page(
@@ -611,6 +621,32 @@ class SqlStore:
                 .order_by(members.c.seq)
             )
             return [MemberRef(gid, self._load_doc(doc).get("displayName")) for gid, _, doc in rows]
+
+    def groups_of_many(
+        self, member_ids: Iterable[str], *, directory: str = DEFAULT_DIRECTORY
+    ) -> dict[str, list[MemberRef]]:
+        """The groups of each of ``member_ids``, in one query per chunk of ids."""
+        wanted = list(dict.fromkeys(member_ids))
+        found: dict[str, list[MemberRef]] = {m: [] for m in wanted}
+        display = self.dialect.text_at(resources.c.doc, ["displayName"])
+        with self._tx() as conn:
+            for start in range(0, len(wanted), CHUNK):
+                rows = conn.execute(
+                    select(members.c.member_id, members.c.group_id, display)
+                    .join(
+                        resources,
+                        and_(
+                            resources.c.directory == members.c.directory,
+                            resources.c.resource_type == members.c.group_type,
+                            resources.c.id == members.c.group_id,
+                        ),
+                    )
+                    .where(members.c.directory == directory, members.c.member_id.in_(wanted[start : start + CHUNK]))
+                    .order_by(members.c.seq)
+                )
+                for member_id, group_id, name in rows:
+                    found[member_id].append(MemberRef(group_id, name))
+        return found
 
     def resource_types_of(self, ids: Iterable[str], *, directory: str = DEFAULT_DIRECTORY) -> dict[str, str]:
         """For each of ``ids`` stored in ``directory``, the name of its resource type."""
