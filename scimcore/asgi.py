@@ -8,7 +8,9 @@ Mount it in any ASGI framework or run it with any ASGI server::
     app = ScimASGI(ScimService(MemoryStore()), prefix="/scim/v2")
 
 Bodies are read with a bound (default 4 MiB, answered 413 above it); a request whose client disconnects
-before its body is complete is dropped unserved; lifespan events are acknowledged.
+before its body is complete is dropped unserved; lifespan events are acknowledged.  Every request is written
+to the ``scimcore.access`` log (:mod:`scimcore.adapters.access`); ``log_bodies=True`` adds redacted request
+bodies at DEBUG.
 This module translates only: every SCIM rule lives in the service.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
+from scimcore.adapters.access import AccessLog
 from scimcore.adapters.common import ROOT_ENDPOINTS, base_url, normalise_prefix, split_directory, strip_prefix
 from scimcore.errors import NotFound, PayloadTooLarge, ScimError
 from scimcore.service import ScimService, error_response
@@ -47,6 +50,7 @@ class ScimASGI:
         default_directory: str | None = DEFAULT_DIRECTORY,
         on_startup: Sequence[Callable[[], Awaitable[None]]] = (),
         on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
+        log_bodies: bool = False,
     ) -> None:
         self.service = service
         self.prefix = normalise_prefix(prefix)
@@ -56,6 +60,7 @@ class ScimASGI:
         self.default_directory = default_directory
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)
+        self.access = AccessLog(log_bodies=log_bodies)
         self._endpoints = ROOT_ENDPOINTS | {t.endpoint.strip("/").lower() for t in service.registry.resource_types}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -80,17 +85,36 @@ class ScimASGI:
                 return
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = self.access.start()
+        request: ScimRequest | None = None
         try:
             request = await self._request(scope, receive)
         except ScimError as exc:
-            await self._send(send, error_response(exc))
-            return
+            response = error_response(exc)
         except _Disconnected:
-            return  # the client left before its body was complete: nothing to serve, nobody to answer
-        await self._send(send, await self.service.handle_async(request))
+            # The client left before its body was complete: nothing to serve, nobody to answer.
+            self._log(started, scope, 499, None)
+            return
+        else:
+            response = await self.service.handle_async(request)
+        await self._send(send, response)
+        self._log(started, scope, response.status, request)
+
+    def _log(self, started: float, scope: Scope, status: int, request: ScimRequest | None) -> None:
+        headers = request.headers if request is not None else _headers(scope)
+        self.access.record(
+            started,
+            str(scope.get("method", "")),
+            str(scope.get("path", "")),
+            scope.get("query_string", b"").decode("latin-1"),
+            status,
+            headers,
+            request.directory if request is not None else None,
+            request.body if request is not None else None,
+        )
 
     async def _request(self, scope: Scope, receive: Receive) -> ScimRequest:
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
+        headers = _headers(scope)
         root_path = scope.get("root_path", "")
         full_path: str = scope["path"]
         if root_path and full_path.startswith(root_path):
@@ -137,3 +161,8 @@ class ScimASGI:
         headers.append((b"content-length", str(len(response.body)).encode("latin-1")))
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": response.body})
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    """The request headers with lower-case names (a repeated header: the last one)."""
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}

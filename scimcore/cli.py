@@ -7,18 +7,25 @@ of them; they come with the ``server`` extra (``pip install 'scimcore[server]'``
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import logging
+import socket
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import click
 
 from scimcore import __version__
 from scimcore.auth import BearerTokens, generate_token
+from scimcore.check import check as check_command
 from scimcore.directories import PROVIDERS, DirectoryManager, DirectoryStore, ServerAuthenticator, entra_tenant_url
 from scimcore.events import Outbox
-from scimcore.service import ScimService
+from scimcore.limits import RateLimit
+from scimcore.schema.registry import SchemaRegistry
+from scimcore.service import ScimService, ServiceConfig
 from scimcore.store.memory import MemoryStore
 from scimcore.store.port import DEFAULT_DIRECTORY, Store
 
@@ -48,7 +55,62 @@ def open_store(database: str, *, migrate: bool = True) -> Store:
             f"{exc.name or 'a driver'} is missing for {database.split(':', 1)[0]}: pip install 'scimcore[postgres]'"
         ) from None
     except Exception as exc:  # noqa: BLE001 - any driver error becomes one clear message
-        raise click.ClickException(f"cannot open database {_redact(database)}: {type(exc).__name__}: {exc}") from None
+        raise database_error(database, exc) from None
+
+
+def database_error(database: str, exc: Exception) -> click.ClickException:
+    """One clear message for a database that cannot be opened; for PostgreSQL, where it was looked for."""
+    if database.startswith(("postgresql:", "postgres:", "postgresql+psycopg:")) and _is_connection_error(exc):
+        from sqlalchemy.engine import make_url
+
+        url = make_url(database.replace("postgres://", "postgresql://", 1))
+        where = f"{url.host or 'localhost'}:{url.port or 5432}"
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return click.ClickException(
+            f"cannot reach PostgreSQL at {where} ({reason}).\n"
+            f"Start it (for example `pg_ctlcluster <version> main start`, `systemctl start postgresql`, or "
+            f"`docker run -d -p {url.port or 5432}:5432 -e POSTGRES_PASSWORD=... postgres:16`), "
+            f"or correct --database / SCIMCORE_DATABASE ({_redact(database)})."
+        )
+    return click.ClickException(f"cannot open database {_redact(database)}: {type(exc).__name__}: {exc}")
+
+
+def _is_connection_error(exc: Exception) -> bool:
+    """Whether ``exc`` says the server could not be reached (not a wrong query or schema)."""
+    try:
+        from sqlalchemy.exc import OperationalError
+    except ImportError:  # pragma: no cover - SqlStore needs SQLAlchemy anyway
+        return False
+    return isinstance(exc, OperationalError) and "connect" in str(exc).lower()
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Refuse to start when ``host:port`` cannot be bound, before uvicorn tries (and logs a traceback).
+
+    The probe binds with ``SO_REUSEADDR`` as uvicorn does, so a port left in ``TIME_WAIT`` is not reported.
+    """
+    if port == 0:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise click.ClickException(f"cannot listen on {host!r}: {exc.strerror}; pass --host an address") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise click.ClickException(
+                    f"port {port} on {host} is already in use: stop the program listening there "
+                    f"(`ss -ltnp 'sport = :{port}'` shows it) or choose another port with --port"
+                ) from None
+            if exc.errno == errno.EACCES:
+                raise click.ClickException(
+                    f"no permission to listen on port {port}: ports below 1024 need privileges; use --port 8000"
+                ) from None
+            raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
 def _redact(url: str) -> str:
@@ -64,6 +126,16 @@ def _redact(url: str) -> str:
 @click.version_option(__version__, prog_name="scimcore")
 def main() -> None:
     """scimcore: receive user and group provisioning (SCIM 2.0) from any identity provider."""
+
+
+def _rate_limit(value: str | None) -> RateLimit | None:
+    """``--rate-limit N/S`` as a :class:`~scimcore.limits.RateLimit`."""
+    if value is None:
+        return None
+    try:
+        return RateLimit.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--rate-limit") from None
 
 
 @main.command()
@@ -86,6 +158,21 @@ def main() -> None:
 @click.option(
     "--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"])
 )
+@click.option(
+    "--rate-limit",
+    default=None,
+    metavar="N/S",
+    callback=lambda _ctx, _param, value: _rate_limit(value),
+    help="Per-directory limit of N requests per S seconds, answered 429 with Retry-After (e.g. 100/1). Off if absent.",
+)
+@click.option("--log-bodies", is_flag=True, help="With --log-level debug, log request bodies (secrets redacted).")
+@click.option(
+    "--cursor-secret",
+    envvar="SCIMCORE_CURSOR_SECRET",
+    default=None,
+    help="Secret signing paging cursors (or set SCIMCORE_CURSOR_SECRET); give every server behind one load "
+    "balancer the same one. Random per process if absent.",
+)
 def serve(
     host: str,
     port: int,
@@ -94,6 +181,9 @@ def serve(
     public_url: str | None,
     trust_forwarded: bool,
     log_level: str,
+    rate_limit: RateLimit | None,
+    log_bodies: bool,
+    cursor_secret: str | None,
 ) -> None:
     """Run a SCIM 2.0 server at http://HOST:PORT/scim/v2 on uvicorn."""
     try:
@@ -102,12 +192,16 @@ def serve(
         raise click.ClickException("scimcore serve needs uvicorn: pip install 'scimcore[server]'") from None
     from scimcore.asgi import ScimASGI
 
+    check_port_free(host, port)
     store = open_store(database)
     generated = token is None
     secret = token or generate_token()
     directory_store = store if isinstance(store, DirectoryStore) else None
     authenticator = ServerAuthenticator(directory_store, BearerTokens([secret]), DEFAULT_DIRECTORY)
-    service = ScimService(store, authenticator=authenticator)
+    limits = ServiceConfig(cursor_secret=cursor_secret.encode("utf-8") if cursor_secret else None)
+    if rate_limit is not None:
+        limits = replace(limits, rate_limit_requests=rate_limit.requests, rate_limit_seconds=rate_limit.seconds)
+    service = ScimService(store, authenticator=authenticator, config=limits)
     startup: list[Callable[[], Awaitable[None]]] = []
     shutdown: list[Callable[[], Awaitable[None]]] = []
     if directory_store is not None and isinstance(store, Outbox):
@@ -134,6 +228,7 @@ def serve(
         directories=True,
         on_startup=startup,
         on_shutdown=shutdown,
+        log_bodies=log_bodies,
     )
     shown_host = f"[{host}]" if ":" in host else host
     root = public_url.rstrip("/") if public_url else f"http://{shown_host}:{port}"
@@ -155,11 +250,26 @@ def serve(
         host=host,
         port=port,
         log_level=log_level,
+        access_log=False,  # scimcore.access replaces it: uvicorn's would log query values
         lifespan="on",
         server_header=False,
         proxy_headers=False,
     )
+    _log_to_stderr(log_level)
     uvicorn.Server(config).run()
+
+
+
+def _log_to_stderr(level: str) -> None:
+    """Show scimcore's own log (the access log among it) beside uvicorn's, in uvicorn's format."""
+    from uvicorn.logging import DefaultFormatter
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(DefaultFormatter("%(levelprefix)s %(name)s: %(message)s"))
+    scimcore_logger = logging.getLogger("scimcore")
+    scimcore_logger.addHandler(handler)
+    scimcore_logger.setLevel(level.upper())
+    scimcore_logger.propagate = False
 
 
 @main.group()
@@ -176,7 +286,10 @@ def db_upgrade(database: str) -> None:
     store = open_store(database, migrate=False)
     if not isinstance(store, SqlStore):
         raise click.ClickException("only SQL databases have a schema to upgrade")
-    before, after = store.upgrade()
+    try:
+        before, after = store.upgrade()
+    except Exception as exc:  # noqa: BLE001 - the connection is made here, not in open_store
+        raise database_error(database, exc) from None
     store.close()
     click.echo(f"database schema at version {after} (was {before})")
 
@@ -317,6 +430,84 @@ def events_replay(database: str, directory_id: str, since_time: str) -> None:
     """Deliver a directory's events again from a point in time (the running server sends them)."""
     store = _directory_store(database)
     _emit({"directory": directory_id, "requeued": store.requeue_events(directory_id, since_time=since_time)})
+
+
+def _transfer_store(database: str, directory_id: str, *, create: bool) -> tuple[Store, bool]:
+    """The store for export/import, and whether ``directory_id`` is a directory that import must create."""
+    if database == "memory":
+        raise click.ClickException("a memory database is empty at start: use --database sqlite:///... or postgresql://")
+    store = open_store(database)
+    if directory_id == DEFAULT_DIRECTORY or not isinstance(store, DirectoryStore):
+        return store, False
+    if store.get_directory(directory_id) is not None:
+        return store, False
+    if not create:
+        raise click.ClickException(f"no directory {directory_id} (see `scimcore directories list`)")
+    return store, True
+
+
+@main.command("export")
+@database_option
+@click.option("--directory", "directory_id", default=DEFAULT_DIRECTORY, show_default=True, help="The directory id.")
+@click.option(
+    "--output", "output", type=click.File("w", encoding="utf-8", lazy=True), default="-",
+    help="The file to write (default: standard output).",
+)
+def export_command(database: str, directory_id: str, output: Any) -> None:
+    """Write a directory's users, then its groups with members, as JSON lines (ids and versions kept)."""
+    from scimcore.transfer import count_resources, export_lines
+
+    store, _ = _transfer_store(database, directory_id, create=False)
+    registry = SchemaRegistry.default()
+    total = sum(count_resources(store, directory_id, registry).values())
+    with click.progressbar(length=total, label="exporting", file=sys.stderr) as bar:
+        for line in export_lines(store, directory_id, registry=registry, progress=bar.update):
+            output.write(line)
+    output.flush()
+    click.echo(f"exported {total} resources of directory {directory_id}", err=True)
+
+
+@main.command("import")
+@database_option
+@click.option("--directory", "directory_id", default=DEFAULT_DIRECTORY, show_default=True, help="The directory id.")
+@click.option("--name", default=None, help="Name of the directory when the import creates it (default: its id).")
+@click.argument("source", type=click.File("r", encoding="utf-8"))
+def import_command(database: str, directory_id: str, name: str | None, source: Any) -> None:
+    """Load an export (FILE, or - for standard input) into an empty or new directory; prints a JSON summary.
+
+    A directory id that does not exist yet is created, and its first token is printed once.
+    """
+    from scimcore.transfer import TransferError, ensure_empty, import_lines, read_header
+
+    store, created = _transfer_store(database, directory_id, create=True)
+    first = source.readline()
+    try:
+        header = read_header(first)
+        ensure_empty(store, directory_id)
+    except TransferError as exc:
+        raise click.ClickException(str(exc)) from None
+    counts = header.get("counts") or {}
+    total = sum(n for n in counts.values() if isinstance(n, int))
+
+    def rest() -> Iterator[str]:
+        yield first
+        yield from source
+
+    token: str | None = None
+    if created and isinstance(store, DirectoryStore):
+        _, token = DirectoryManager(store).create(name or directory_id, directory_id=directory_id)
+    try:
+        with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
+            result = import_lines(store, rest(), directory_id, progress=bar.update)
+    except TransferError as exc:
+        raise click.ClickException(str(exc)) from None
+    summary: dict[str, Any] = {"directory": directory_id, "imported": result.counts}
+    if token is not None:
+        summary |= {"created": True, "token": token, "scim_path": f"{SCIM_PREFIX}/{directory_id}"}
+    _emit(summary)
+
+
+main.add_command(check_command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,19 +8,20 @@ sub-attribute paths, value-filter paths (``emails[type eq "work"].value``), URN-
 roots, path-less values whose keys are themselves paths, ``primary`` kept unique, readOnly and immutable
 attributes protected, ``remove`` without a path refused with ``noTarget``.
 
-Handled here because identity providers send it (literal payloads are in ``tests/idp``):
+Handled here because identity providers send it, each through a named function of :mod:`scimcore.compat`
+(docstrings there cite the vendor behaviour and the RFC rule it bends; literal payloads are in
+``tests/test_compat.py`` and ``tests/idp``), applied at these points:
 
-- Entra (without ``aadOptscim062020``) removes members with ``{"op":"Remove","path":"members",
-  "value":[{"value":"<id>"}]}``: a ``remove`` carrying a value removes only the values listed.
-- Entra adds and replaces through filters that match nothing yet (``emails[type eq "work"].value``,
-  ``roles[primary eq "True"].display``): the value is created with the filter's ``eq`` terms as its
-  sub-attributes.
-- Okta sends the group's own ``id`` inside a path-less ``replace`` value: equal to the resource's id, it is
-  ignored.
-- Entra clears the enterprise ``manager`` with ``{"op":"replace","path":"...:manager","value":{"value":""}}``
-  (or ``manager.value`` set to ``""``): an empty ``value`` removes the manager.  When it changes the manager
-  with ``{"value":"<new id>"}`` alone, the ``$ref`` and ``displayName`` of the previous manager are dropped
-  rather than merged into the new one.
+- :func:`parse_operations`: capitalised ops (:func:`~scimcore.compat.op_sent_capitalised`);
+- a path-less operation: nulls skipped, the resource's own ``id`` dropped, every key read as a path, keys of
+  undeclared extensions ignored (``nulls_sent_for_absent``, ``own_id_in_pathless_value``,
+  ``pathless_value_keys_sent_as_paths``, ``undeclared_extension_attribute_sent``);
+- ``remove`` with a value: only the listed values go (``members_removed_by_value_list``);
+- a filtered ``add``/``replace`` matching nothing: the value is created from the filter's ``eq`` terms
+  (``missing_value_created_from_filter``);
+- a single-valued complex attribute (the enterprise ``manager``): ``{"value": x}`` on the ``.value`` path,
+  ``""`` as removal, and no stale ``$ref`` after a new ``value`` (``value_object_sent_for_value_path``,
+  ``empty_value_removes_complex``, ``manager_changed_by_value_alone``).
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from scimcore import compat
 from scimcore.errors import InvalidFilter, InvalidPath, InvalidSyntax, InvalidValue, Mutability, NoTarget
-from scimcore.filter.ast import And, Compare, Expr
+from scimcore.filter.ast import Compare, Expr
 from scimcore.filter.evaluate import compile_item_predicate
 from scimcore.filter.parser import parse_value_filter, resolve_path, split_attr_path
 from scimcore.schema.documents import coerce_attribute, coerce_complex, coerce_scalar, label
@@ -93,18 +95,6 @@ def parse_patch_path(rtype: ResourceTypeDef, text: str) -> PatchPath:
     return PatchPath(text, resolved.extension, attr, expr, sub_def)
 
 
-def _eq_terms(expr: Expr) -> dict[str, Any] | None:
-    """The ``{sub: value}`` of a filter made only of ``eq`` terms joined by ``and``, else ``None``."""
-    if isinstance(expr, Compare) and expr.op == "eq" and expr.path.sub is not None:
-        return {expr.path.sub.name: expr.value}
-    if isinstance(expr, And):
-        left, right = _eq_terms(expr.left), _eq_terms(expr.right)
-        if left is None or right is None:
-            return None
-        return {**left, **right}
-    return None
-
-
 def _same_item(attr: AttributeDef, a: Any, b: Any) -> bool:
     """Two values of a multi-valued attribute are one: equal, or equal ``value`` (and compatible ``type``)."""
     if a == b:
@@ -121,18 +111,6 @@ def _same_item(attr: AttributeDef, a: Any, b: Any) -> bool:
         return False
     ta, tb = a.get("type"), b.get("type")
     return ta is None or tb is None or ta == tb
-
-
-# Sub-attributes that describe what a singular complex value's ``value`` points at (the manager's ``$ref``
-# and ``displayName``): they belong to the old target once ``value`` changes.
-_DESCRIBES_VALUE = frozenset({"$ref", "display", "displayName"})
-
-
-def _kept_on_retarget(current: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
-    """The sub-attributes of ``current`` that survive ``update``: all, unless ``value`` changes."""
-    if "value" in update and current.get("value") != update["value"]:
-        return {k: v for k, v in current.items() if k not in _DESCRIBES_VALUE}
-    return dict(current)
 
 
 class _Patcher:
@@ -184,22 +162,20 @@ class _Patcher:
     def apply_pathless(self, op: str, value: Any) -> None:
         if not isinstance(value, Mapping):
             raise InvalidValue(f"A '{op}' without 'path' needs a JSON object as 'value'.")
-        for key, item in value.items():
-            if not isinstance(key, str) or key.lower() in ("schemas", "meta"):
-                continue
-            if key.lower() == "id":
-                if item is not None and item != self.doc.get("id"):
-                    raise Mutability("Attribute 'id' is readOnly and cannot be modified.")
+        value = compat.own_id_in_pathless_value(value, self.doc.get("id"))
+        present = compat.nulls_sent_for_absent(value)
+        for operation in compat.pathless_value_keys_sent_as_paths(op, value):
+            key = operation["path"]
+            if key.lower() in ("schemas", "meta"):
                 continue
             try:
                 path = parse_patch_path(self.rtype, key)
             except InvalidPath:
-                if key[:4].lower() == "urn:":
-                    continue  # an undeclared extension (Entra custom attributes): ignored
+                if compat.undeclared_extension_attribute_sent(key):
+                    continue
                 raise
-            if item is None:
-                continue
-            self.apply(op, path, item)
+            if key in present:  # a null is "not sent", checked after its path like any other key
+                self.apply(operation["op"], path, operation["value"])
 
     def apply_root(self, op: str, path: PatchPath, value: Any) -> None:
         if op == "remove":
@@ -221,7 +197,9 @@ class _Patcher:
                 return
             if attr.multi_valued and value is not None and isinstance(container.get(attr.name), list):
                 gone = coerce_attribute(attr, value, where) or []
-                kept = [v for v in container[attr.name] if not any(_same_item(attr, v, g) for g in gone)]
+                kept = compat.members_removed_by_value_list(
+                    container[attr.name], gone, lambda a, b: _same_item(attr, a, b)
+                )
                 if kept:
                     container[attr.name] = kept
                 else:
@@ -254,7 +232,8 @@ class _Patcher:
             return
         if attr.is_complex and isinstance(container.get(attr.name), dict):
             # RFC 7644 §3.5.2.1 and §3.5.2.3: sub-attributes not given are left unchanged.
-            container[attr.name] = {**_kept_on_retarget(container[attr.name], coerced), **coerced}
+            survivors = compat.manager_changed_by_value_alone(container[attr.name], coerced)
+            container[attr.name] = {**survivors, **coerced}
             return
         container[attr.name] = coerced
 
@@ -275,7 +254,7 @@ class _Patcher:
                 self.apply_sub("remove", path, attr, sub, None)
             return
         if attr.is_complex and attr.sub("value") is sub and isinstance(value, Mapping):
-            value = value.get("value")  # Entra: {"op":"replace","path":"manager.value","value":{"value":"x"}}
+            value = compat.value_object_sent_for_value_path(value)
         coerced = coerce_scalar(sub, value, where)
         if attr.multi_valued:
             items = current if isinstance(current, list) else []
@@ -284,10 +263,13 @@ class _Patcher:
             for item in items:
                 item[sub.name] = coerced
             return
-        if attr.sub("value") is sub and coerced == "":
-            container.pop(attr.name, None)  # Entra clears the manager with an empty value
+        if attr.sub("value") is sub and compat.empty_value_removes_complex({sub.name: coerced}) is None:
+            container.pop(attr.name, None)
         elif isinstance(current, dict):
-            container[attr.name] = {**_kept_on_retarget(current, {sub.name: coerced}), sub.name: coerced}
+            container[attr.name] = {
+                **compat.manager_changed_by_value_alone(current, {sub.name: coerced}),
+                sub.name: coerced,
+            }
         else:
             container[attr.name] = {sub.name: coerced}
 
@@ -316,7 +298,7 @@ class _Patcher:
         if value is None:
             return
         if not hits:
-            terms = _eq_terms(path.filter)
+            terms = compat.missing_value_created_from_filter(path.filter)
             if terms is None:
                 raise NoTarget(f"No value of '{where}' matches the filter in path '{path.text}'.")
             seed = coerce_complex(attr, terms, where) or {}
@@ -383,13 +365,14 @@ def parse_operations(body: Any) -> list[tuple[str, str | None, Any]]:
     for index, operation in enumerate(operations):
         if not isinstance(operation, Mapping):
             raise InvalidSyntax(f"Operations[{index}] must be a JSON object.")
-        op = operation.get("op")
-        if not isinstance(op, str) or op.lower() not in OPS:
-            raise InvalidSyntax(f"Operations[{index}].op must be 'add', 'replace' or 'remove', got {op!r}.")
+        raw_op = operation.get("op")
+        op = compat.op_sent_capitalised(raw_op) if isinstance(raw_op, str) else None
+        if op is None or op not in OPS:
+            raise InvalidSyntax(f"Operations[{index}].op must be 'add', 'replace' or 'remove', got {raw_op!r}.")
         path = operation.get("path")
         if path is not None and not isinstance(path, str):
             raise InvalidPath(f"Operations[{index}].path must be a string.")
-        out.append((op.lower(), path or None, operation.get("value")))
+        out.append((op, path or None, operation.get("value")))
     return out
 
 
@@ -416,7 +399,8 @@ def member_delta(rtype: ResourceTypeDef, body: Any) -> MemberDelta | None:
 
     Recognised, in any order and mix (RFC 7644 §3.5.2 and the identity providers' forms):
     ``add`` to ``members`` with a list of members; ``remove`` of ``members[value eq "<id>"]``; and Entra's
-    ``remove`` of ``members`` with a list of members.  Such a PATCH costs O(members changed) instead of a
+    ``remove`` of ``members`` with a list of members (read as
+    :func:`scimcore.compat.members_removed_by_value_list` reads it).  Such a PATCH costs O(members changed) instead of a
     rewrite of the whole group.  Anything else (``replace`` of the list, a path-less value, a remove of all
     members, another attribute) returns ``None`` and goes through :func:`apply_patch`.
     """

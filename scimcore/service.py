@@ -14,7 +14,9 @@ import asyncio
 import hashlib
 import json
 import logging
+import math
 import secrets
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ from scimcore.auth import Authenticator
 from scimcore.cursors import CursorCodec
 from scimcore.emitter import ChangeEvents
 from scimcore.errors import (
+    BadRequest,
     InternalError,
     InvalidFilter,
     InvalidSyntax,
@@ -37,6 +40,7 @@ from scimcore.errors import (
     PayloadTooLarge,
     PreconditionFailed,
     ScimError,
+    TooManyRequests,
     Unauthorized,
     UnsupportedMediaType,
 )
@@ -51,6 +55,7 @@ from scimcore.filter.parser import (
     resolve_path,
     split_attr_path,
 )
+from scimcore.limits import RateLimit, RateLimiter
 from scimcore.patch import MemberDelta, apply_patch, member_delta
 from scimcore.render import Projection, format_members, parse_attribute_list, render_resource
 from scimcore.schema.documents import check_required, normalise_resource
@@ -64,6 +69,7 @@ LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 JSON_TYPES = ("application/scim+json", "application/json")
 WRITE_RETRIES = 8
+MAX_START_INDEX = 2**62
 
 _T = TypeVar("_T")
 
@@ -114,6 +120,45 @@ def _next_version(version: str | None) -> str:
     return f'W/"{number + 1}"'
 
 
+def _refuse_constant(name: str) -> Any:
+    """``NaN``, ``Infinity`` and ``-Infinity`` are not JSON (RFC 8259 §6), though Python's parser takes them."""
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    """A JSON number as a float, refusing one too large for a float (``1e400``) instead of making it infinite."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:40]} is out of range")
+    return value
+
+
+def _refuse_unstorable(doc: Any) -> None:
+    """No string of a request body may hold U+0000 or an unpaired surrogate (U+D800 to U+DFFF).
+
+    JSON can escape both, but neither is text a store can keep (PostgreSQL refuses NUL; UTF-8 has no
+    surrogates) or a response can carry, and no identity provider sends them.
+    """
+    stack = [doc]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise InvalidValue("The request body holds a NUL character (U+0000), which SCIM values cannot hold.")
+            if not value.isascii():
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise InvalidValue(
+                        "The request body holds an unpaired surrogate escape (such as \\ud800), which is not text."
+                    ) from None
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+
+
 def _dumps(doc: Any) -> bytes:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -127,11 +172,19 @@ class ServiceConfig:
     max_page_size: int = 1000
     filter_limits: FilterLimits = DEFAULT_LIMITS
     group_patch_returns_body: bool = True
+    # The provider profile (scimcore.profiles) of a directory the store does not know, such as the default one.
+    provider: str = "generic"
     reject_unknown_members: bool = False
     cursor_secret: bytes | None = None
     documentation_uri: str | None = None
     bulk_max_operations: int = 1000
     bulk_max_payload_bytes: int = 1024 * 1024
+    # Operations one PATCH may carry (400 above it); RFC 7644 has no field to advertise it in.
+    patch_max_operations: int = 1000
+    # Per-directory rate limit: rate_limit_requests per rate_limit_seconds, answered 429 with Retry-After
+    # (RFC 6585 §4) beyond it; 0 turns it off.  See scimcore.limits.
+    rate_limit_requests: int = 0
+    rate_limit_seconds: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +232,7 @@ class ScimService:
         password_hasher: Callable[[str], str] = hash_password,
         emit_events: bool = True,
         subscribers: Sequence[Subscriber] = (),
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.emit_events = emit_events
@@ -198,6 +252,8 @@ class ScimService:
             bulk_max_payload_bytes=min(self.config.bulk_max_payload_bytes, self.config.max_body_bytes),
         )
         self._cursors = CursorCodec(self.config.cursor_secret or secrets.token_bytes(32))
+        rate = self.config.rate_limit_requests
+        self._limiter = RateLimiter(RateLimit(rate, self.config.rate_limit_seconds), monotonic) if rate > 0 else None
         self._routes: dict[int, list[_Route]] = {}
         for pattern, handlers in ROUTES:
             segments = tuple(pattern.strip("/").split("/")) if pattern != "/" else ()
@@ -218,14 +274,25 @@ class ScimService:
         return self.handle(request)
 
     # -- routing ------------------------------------------------------------------------------------
-    def _dispatch(self, request: ScimRequest) -> ScimResponse:
+    def _handle_operation(self, request: ScimRequest) -> ScimResponse:
+        """Serve one operation of a Bulk request: the Bulk request itself already passed the rate limit."""
+        try:
+            return self._dispatch(request, limited=False)
+        except Exception as exc:  # noqa: BLE001 - converted to a SCIM error in one place
+            return error_response(exc)
+
+    def _dispatch(self, request: ScimRequest, *, limited: bool = True) -> ScimResponse:
         if len(request.body) > self.config.max_body_bytes:
             raise PayloadTooLarge(f"The request body exceeds {self.config.max_body_bytes} bytes.")
+        if "\x00" in request.path or "\x00" in (request.directory or ""):
+            raise NotFound("No SCIM endpoint has a NUL character (U+0000) in its path.")  # nor can a stored id
         subject = request.subject
         if self.authenticator is not None:
             subject = self.authenticator(request)
             if subject is None:
                 raise Unauthorized()
+        if limited and self._limiter is not None:
+            self._admit(request.directory or DEFAULT_DIRECTORY)
         path = request.path.split("?", 1)[0]
         segments = tuple(s for s in path.strip("/").split("/") if s) if path.strip("/") else ()
         ctx = _Context(request, request.query_params(), request.directory or DEFAULT_DIRECTORY)
@@ -261,6 +328,28 @@ class ScimService:
         return True
 
     # -- helpers ------------------------------------------------------------------------------------
+    def _admit(self, directory: str) -> None:
+        """The per-directory rate limit: 429 with ``Retry-After`` (RFC 6585 §4) when the bucket is empty."""
+        assert self._limiter is not None
+        wait = self._limiter.acquire(directory)
+        if wait > 0:
+            seconds = RateLimiter.retry_after(wait)
+            raise TooManyRequests(
+                f"Too many requests for this directory (limit: {self.config.rate_limit_requests} requests per "
+                f"{self.config.rate_limit_seconds:g} s); retry after {seconds} s.",
+                headers={"Retry-After": str(seconds)},
+            )
+
+    def _admit_patch(self, body: Any) -> None:
+        """At most :attr:`ServiceConfig.patch_max_operations` operations in one PATCH, checked before any runs."""
+        operations = body.get("Operations", body.get("operations")) if isinstance(body, Mapping) else None
+        limit = self.config.patch_max_operations
+        if isinstance(operations, list) and len(operations) > limit:
+            raise BadRequest(
+                f"The PATCH request has {len(operations)} operations; this service provider takes at most "
+                f"{limit} in one request. Send the rest in further PATCH requests."
+            )
+
     def _respond(
         self, status: int, doc: Any, headers: list[tuple[str, str]] | None = None
     ) -> ScimResponse:
@@ -278,10 +367,15 @@ class ScimService:
         if not request.body.strip():
             raise InvalidSyntax("The request body is empty.")
         try:
-            return json.loads(request.body)
+            doc = json.loads(request.body, parse_constant=_refuse_constant, parse_float=_finite_float)
+        except RecursionError:
+            raise InvalidSyntax("The request body is not valid JSON: it is nested too deeply.") from None
         except (ValueError, UnicodeDecodeError) as exc:
             where = f" at line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-            raise InvalidSyntax(f"The request body is not valid JSON{where}.") from None
+            why = f": {exc}" if type(exc) is ValueError else ""  # NaN, Infinity, 1e400, a 5,000-digit integer
+            raise InvalidSyntax(f"The request body is not valid JSON{where}{why}.") from None
+        _refuse_unstorable(doc)
+        return doc
 
     def _rtype(self, ctx: _Context) -> ResourceTypeDef:
         assert ctx.rtype is not None
@@ -315,7 +409,11 @@ class ScimService:
         if groups_attr is not None and groups_attr.mutability == "readOnly" and projection.wants(None, groups_attr):
             group_type = self.registry.find_resource_type("Group")
             endpoint = group_type.endpoint if group_type else "/Groups"
-            refs = self.store.groups_of(doc["id"], directory=ctx.directory)
+            prefetched = ctx.extra.get("groups")
+            if prefetched is not None and doc["id"] in prefetched:
+                refs = prefetched[doc["id"]]
+            else:
+                refs = self.store.groups_of(doc["id"], directory=ctx.directory)
             if refs:
                 computed["groups"] = [
                     {
@@ -447,7 +545,8 @@ class ScimService:
         limits = bulk.BulkLimits(self.config.bulk_max_operations, self.config.bulk_max_payload_bytes)
         limits.admit(ctx.request)
         endpoints = [rtype.endpoint for rtype in self.registry.resource_types]
-        return self._respond(200, bulk.run(self.handle, ctx.request, self._json_body(ctx), limits, endpoints))
+        answer = bulk.run(self._handle_operation, ctx.request, self._json_body(ctx), limits, endpoints)
+        return self._respond(200, answer)
 
     def _not_implemented(self, ctx: _Context) -> ScimResponse:
         raise NotImplementedYet(f"{ctx.request.path} is not supported by this service provider.")
@@ -465,7 +564,8 @@ class ScimService:
             except (TypeError, ValueError):
                 raise InvalidValue(f"'{name}' must be an integer, got {raw!r}.") from None
 
-        start = max(number("startIndex", 1), 1)
+        # A startIndex past any store's reach reads as the furthest one a SQL OFFSET (a 64-bit integer) can hold.
+        start = min(max(number("startIndex", 1), 1), MAX_START_INDEX)
         count = min(max(number("count", self.config.default_page_size), 0), self.config.max_page_size)
         return start, count
 
@@ -517,6 +617,11 @@ class ScimService:
         projection = self._projection(ctx, params)
         query = self._query(rtype, params, projection)
         page: Page = self.store.search(rtype, query, directory=ctx.directory)
+        groups_attr = rtype.attr("groups")
+        if len(page.resources) > 1 and groups_attr is not None and projection.wants(None, groups_attr):
+            # One look-up for the whole page instead of one per resource.
+            ids = [d["id"] for d in page.resources]
+            ctx.extra["groups"] = self.store.groups_of_many(ids, directory=ctx.directory)
         resources = [self._render(rtype, doc, projection, ctx) for doc in page.resources]
         doc = self._list_doc(page.total, query.start_index, resources)
         if query.after is not None:
@@ -725,8 +830,17 @@ class ScimService:
         return self._resource_response(200, rtype, doc, ctx)
 
     def _patch_response(self, rtype: ResourceTypeDef, doc: Document, ctx: _Context) -> ScimResponse:
-        """200 with the resource (RFC 7644 §3.5.2), or 204 for groups when so configured (Entra's advice)."""
-        if rtype.attr("members") is not None and not self.config.group_patch_returns_body:
+        """200 with the resource (RFC 7644 §3.5.2), or 204 for groups where the profile or config prefers it.
+
+        The addressed directory's provider profile (:mod:`scimcore.profiles`; Entra answers 204 as Microsoft
+        recommends) and ``group_patch_returns_body=False`` each ask for 204; ``attributes`` still gets a body.
+        """
+        from scimcore import profiles
+
+        if rtype.attr("members") is not None and not (
+            self.config.group_patch_returns_body
+            and profiles.for_directory(self.store, ctx.directory, self.config.provider).group_patch_returns_body
+        ):
             if not ctx.params.get("attributes"):
                 return ScimResponse(204, (("ETag", doc["meta"]["version"]),))
         return self._resource_response(200, rtype, doc, ctx)
@@ -734,6 +848,7 @@ class ScimService:
     def _patch_resource(self, ctx: _Context) -> ScimResponse:
         rtype = self._rtype(ctx)
         body = self._json_body(ctx)
+        self._admit_patch(body)
         delta = member_delta(rtype, body)
         if delta is not None:
             return self._patch_members(rtype, delta, ctx)

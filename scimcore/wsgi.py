@@ -8,7 +8,9 @@ Mount it under Flask, Django or any WSGI server::
     app = ScimWSGI(ScimService(MemoryStore()), prefix="/scim/v2")
 
 Bodies are read with a bound (default 4 MiB, answered 413 above it); a body without ``CONTENT_LENGTH`` is
-read only when the server sets ``wsgi.input_terminated``.  This module translates only.
+read only when the server sets ``wsgi.input_terminated``.  Every request is written to the ``scimcore.access``
+log (:mod:`scimcore.adapters.access`); ``log_bodies=True`` adds redacted request bodies at DEBUG.  This module
+translates only.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
+from scimcore.adapters.access import AccessLog
 from scimcore.adapters.common import ROOT_ENDPOINTS, base_url, normalise_prefix, split_directory, strip_prefix
 from scimcore.errors import NotFound, PayloadTooLarge, ScimError
 from scimcore.service import ScimService, error_response
 from scimcore.store.port import DEFAULT_DIRECTORY
-from scimcore.transport import ScimRequest
+from scimcore.transport import ScimRequest, ScimResponse
 
 StartResponse = Callable[..., Any]
 
@@ -38,6 +41,7 @@ class ScimWSGI:
         trust_forwarded: bool = False,
         directories: bool = False,
         default_directory: str | None = DEFAULT_DIRECTORY,
+        log_bodies: bool = False,
     ) -> None:
         self.service = service
         self.prefix = normalise_prefix(prefix)
@@ -45,27 +49,38 @@ class ScimWSGI:
         self.trust_forwarded = trust_forwarded
         self.directories = directories
         self.default_directory = default_directory
+        self.access = AccessLog(log_bodies=log_bodies)
         self._endpoints = ROOT_ENDPOINTS | {t.endpoint.strip("/").lower() for t in service.registry.resource_types}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Serve one WSGI request."""
+        started = self.access.start()
+        request: ScimRequest | None = None
+        response: ScimResponse
         try:
-            response = self.service.handle(self._request(environ))
+            request = self._request(environ)
         except ScimError as exc:
             response = error_response(exc)
+        else:
+            response = self.service.handle(request)
         status = f"{response.status} {_reason(response.status)}"
         headers = [*response.headers, ("Content-Length", str(len(response.body)))]
         start_response(status, headers)
+        self.access.record(
+            started,
+            str(environ.get("REQUEST_METHOD", "GET")),
+            environ.get("SCRIPT_NAME", "") + _path_info(environ),
+            str(environ.get("QUERY_STRING", "")),
+            response.status,
+            request.headers if request is not None else _headers(environ),
+            request.directory if request is not None else None,
+            request.body if request is not None else None,
+        )
         return [response.body]
 
     def _request(self, environ: dict[str, Any]) -> ScimRequest:
-        headers = {
-            key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")
-        }
-        if environ.get("CONTENT_TYPE"):
-            headers["content-type"] = environ["CONTENT_TYPE"]
-        raw_path = environ.get("PATH_INFO", "") or "/"
-        path = raw_path.encode("latin-1").decode("utf-8", "replace")
+        headers = _headers(environ)
+        path = _path_info(environ)
         below = strip_prefix(path, self.prefix)
         if below is None:
             raise NotFound(f"No SCIM endpoint at '{path}'.")
@@ -122,3 +137,21 @@ def _reason(status: int) -> str:
     except ValueError:
         return ""
 
+
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    """The request headers with lower-case names, ``Content-Type`` included."""
+    headers = {
+        key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")
+    }
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    return headers
+
+
+def _path_info(environ: dict[str, Any]) -> str:
+    """``PATH_INFO`` decoded as UTF-8 (PEP 3333 hands it over as latin-1), ``/`` when empty."""
+    raw_path = str(environ.get("PATH_INFO", "") or "/")
+    try:
+        return raw_path.encode("latin-1").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a server that already decoded the path, against PEP 3333
+        return raw_path

@@ -34,6 +34,7 @@ from typing import Any
 
 from scim2_filter_parser.lexer import SCIMLexer
 
+from scimcore import compat
 from scimcore.errors import InvalidFilter, ScimError
 from scimcore.filter.ast import (
     COMPARISON_OPERATORS,
@@ -355,10 +356,9 @@ def _show(raw: object) -> str:
 
 def _coerce(kind: str, raw: object, op: str) -> Value:
     if kind == "boolean":
+        raw = compat.booleans_sent_as_strings(raw)
         if isinstance(raw, bool):
             return raw
-        if isinstance(raw, str) and raw.lower() in ("true", "false"):
-            return raw.lower() == "true"
         raise ValueError(f"{_show(raw)} is not a boolean")
     if kind in ("integer", "decimal"):
         if isinstance(raw, Decimal):
@@ -382,6 +382,13 @@ def _coerce(kind: str, raw: object, op: str) -> Value:
     if isinstance(raw, bool):
         raise ValueError(f"{_show(raw)} is not a string")
     text = str(raw)
+    if "\x00" in text:
+        raise ValueError("a NUL character (U+0000) cannot be in a value")  # nor in a stored one (PostgreSQL)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("an unpaired surrogate escape is not text") from None
     if kind == "dateTime" and op not in STRING_OPERATORS:
         parsed = parse_datetime(text)
         if parsed is None:

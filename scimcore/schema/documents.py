@@ -4,11 +4,14 @@ A canonical document is a plain ``dict``: attribute names spelt as their schema 
 attributes nested under their schema URN, no ``null`` values, booleans as booleans, multi-valued attributes
 as lists.  The store keeps canonical documents; the PATCH engine and the renderer work on them.
 
-Accepted on input because identity providers send it (see ``scimcore.compat``): attribute names in any case
-(RFC 7643 §2.1), ``null`` meaning absent, ``"True"``/``"False"`` for booleans, a single value where a list
-belongs, URN-qualified attribute paths as top-level keys, schema URIs that are not declared extensions, and
-any e-mail address syntax (``user@corp.local``).  Rejected with a SCIM error naming the attribute: values of
-the wrong type, and changes to readOnly or immutable attributes where the caller asks for that check.
+Accepted on input because the RFC allows it: attribute names in any case (RFC 7643 §2.1), ``null`` as
+"unassigned" (RFC 7643 §2.5), and URN-qualified attribute paths as top-level keys.  Accepted because identity
+providers send it, through the named functions of :mod:`scimcore.compat` that the code below calls:
+``"True"``/``"False"`` for booleans, ``null`` inside complex values, one value where a list belongs and a
+one-element list where one value belongs, a bare id for a complex value, ``{"value": ""}`` for no value,
+schema URIs that are not declared extensions, keys of undeclared extensions, and any e-mail address syntax
+(``user@corp.local``).  Rejected with a SCIM error naming the attribute: values of the wrong type, and changes
+to readOnly or immutable attributes where the caller asks for that check.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import binascii
 from collections.abc import Mapping
 from typing import Any
 
+from scimcore import compat
 from scimcore.errors import InvalidSyntax, InvalidValue
 from scimcore.filter.parser import parse_datetime
 from scimcore.schema.registry import AttributeDef, ResourceTypeDef
@@ -34,10 +38,9 @@ def coerce_scalar(attr: AttributeDef, value: Any, where: str) -> Any:
     """Check (and where unambiguous convert) one simple value for ``attr`` (RFC 7643 §2.3)."""
     kind = attr.type
     if kind == "boolean":
+        value = compat.booleans_sent_as_strings(value)
         if isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower() == "true"
         raise InvalidValue(f"Attribute '{where}' must be a boolean, got {_show(value)}.")
     if kind == "integer":
         if isinstance(value, int) and not isinstance(value, bool):
@@ -71,19 +74,15 @@ def _show(value: Any) -> str:
 
 
 def coerce_complex(attr: AttributeDef, value: Any, where: str) -> dict[str, Any] | None:
-    """Canonicalise one complex value: sub-attribute names fixed, unknown ones dropped, nulls removed.
-
-    Entra sends a manager as a bare id string: a string where a complex value with a ``value`` sub-attribute
-    belongs is read as ``{"value": string}``.
-    """
-    if isinstance(value, str) and attr.sub("value") is not None:
-        value = {"value": value}
+    """Canonicalise one complex value: sub-attribute names fixed, unknown ones dropped, nulls removed."""
+    if attr.sub("value") is not None:
+        value = compat.complex_value_sent_as_bare_id(value)
     if not isinstance(value, Mapping):
         raise InvalidValue(f"Attribute '{where}' must be a JSON object, got {_show(value)}.")
     out: dict[str, Any] = {}
-    for key, sub_value in value.items():
+    for key, sub_value in compat.nulls_sent_for_absent(value).items():
         sub = attr.sub(key)
-        if sub is None or sub_value is None:
+        if sub is None:
             continue
         out[sub.name] = coerce_scalar(sub, sub_value, f"{where}.{sub.name}")
     return out or None
@@ -92,13 +91,13 @@ def coerce_complex(attr: AttributeDef, value: Any, where: str) -> dict[str, Any]
 def coerce_attribute(attr: AttributeDef, value: Any, where: str) -> Any:
     """Canonicalise a whole attribute value (plural or singular); ``None`` when nothing is left.
 
-    A singular complex value whose ``value`` sub-attribute is ``""`` is nothing: Entra clears the enterprise
-    ``manager`` by sending ``{"value": ""}``.
+    ``null`` and an empty list are no value (RFC 7643 §2.5); so is a single complex value whose ``value`` is
+    ``""`` (:func:`scimcore.compat.empty_value_removes_complex`).
     """
     if value is None:
         return None
     if attr.multi_valued:
-        items = value if isinstance(value, list) else [value]
+        items = compat.single_value_sent_for_list(value)
         out = []
         for index, item in enumerate(items):
             if item is None:
@@ -109,19 +108,13 @@ def coerce_attribute(attr: AttributeDef, value: Any, where: str) -> Any:
                 out.append(coerced)
         return out or None
     if isinstance(value, list):
-        # Entra sends a single complex value (the manager) wrapped in a one-element array.
-        if len(value) == 1:
-            value = value[0]
-        elif not value:
+        if not value:
             return None
-        else:
+        if len(value) > 1:
             raise InvalidValue(f"Attribute '{where}' is single-valued, got a list of {len(value)} values.")
+        value = compat.single_value_sent_as_list(value)
     if attr.is_complex:
-        single = coerce_complex(attr, value, where)
-        if single is not None and single.get("value") == "":
-            # Entra removes a manager with {"value": ""}: an empty reference is no value at all.
-            return None
-        return single
+        return compat.empty_value_removes_complex(coerce_complex(attr, value, where))
     return coerce_scalar(attr, value, where)
 
 
@@ -154,8 +147,8 @@ def _apply_key(
             value = {sub: value}
         _place(doc, extension, attr, rest, value, skip_readonly, rtype)
         return
-    if key[:4].lower() == "urn:":
-        return  # a schema this resource type does not declare (Entra's custom extensions): ignored
+    if compat.undeclared_extension_attribute_sent(key):
+        return
     name, dot, sub = key.partition(".")
     attr = rtype.attr(name)
     if dot and attr is not None and attr.is_complex:
@@ -201,8 +194,11 @@ def normalise_resource(rtype: ResourceTypeDef, body: Any) -> dict[str, Any]:
         not isinstance(schemas, list) or not all(isinstance(s, str) for s in schemas)
     ):
         raise InvalidSyntax("'schemas' must be a list of schema URIs.")
-    if schemas is not None and not any(s.lower() == rtype.schema.id.lower() for s in schemas):
-        raise InvalidValue(f"'schemas' must contain '{rtype.schema.id}' for a {rtype.name}.")
+    if schemas is not None:
+        declared = [rtype.schema.id, *(schema.id for schema, _ in rtype.extensions.values())]
+        listed = compat.undeclared_schemas_listed(schemas, declared)
+        if not any(s.lower() == rtype.schema.id.lower() for s in listed):
+            raise InvalidValue(f"'schemas' must contain '{rtype.schema.id}' for a {rtype.name}.")
     doc: dict[str, Any] = {}
     for key, value in body.items():
         if not isinstance(key, str):

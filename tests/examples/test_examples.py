@@ -6,6 +6,7 @@ import asyncio
 import importlib.util
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import httpx
 import pytest
@@ -74,3 +75,71 @@ def test_flask_webhook_receiver_verifies_signatures(monkeypatch: pytest.MonkeyPa
     client = app.test_client()
     assert client.post("/scim-events", data=body, headers=headers).status_code == 200
     assert client.post("/scim-events", data=body, headers={"Content-Type": "application/json"}).status_code == 401
+
+
+def _asgi_request(app: Any, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    """One request through an ASGI app with httpx (Starlette's TestClient warns about its httpx use)."""
+
+    async def go() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            return await client.request(method, path, **kwargs)
+
+    return asyncio.run(go())
+
+
+SCIM_HEADERS = {"Authorization": "Bearer example-token", "Content-Type": "application/scim+json"}
+NEW_USER = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "bjensen@example.com"}
+
+
+def test_fastapi_example_provisions_and_reads_users(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The FastAPI app creates a user through /scim/v2 in SQLite and lists it at /people."""
+    pytest.importorskip("fastapi")
+    monkeypatch.setenv("SCIMCORE_DATABASE", f"sqlite:///{tmp_path / 'fastapi.db'}")
+    module = load("fastapi_app", monkeypatch)
+    created = _asgi_request(module.app, "POST", "/scim/v2/Users", json=NEW_USER, headers=SCIM_HEADERS)
+    assert created.status_code == 201
+    assert created.headers["location"] == f"http://test/scim/v2/Users/{created.json()['id']}"
+    people = _asgi_request(module.app, "GET", "/people")
+    assert people.json() == {"total": 1, "people": [{"id": created.json()["id"], "userName": "bjensen@example.com"}]}
+    assert _asgi_request(module.app, "GET", f"/people/{created.json()['id']}/groups").json() == []
+    module.store.close()
+
+
+def test_fastapi_example_refuses_a_wrong_token(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The FastAPI app's SCIM mount answers 401 to a wrong bearer token."""
+    pytest.importorskip("fastapi")
+    monkeypatch.setenv("SCIMCORE_DATABASE", f"sqlite:///{tmp_path / 'token.db'}")
+    module = load("fastapi_app", monkeypatch)
+    response = _asgi_request(module.app, "GET", "/scim/v2/Users", headers={"Authorization": "Bearer wrong"})
+    assert response.status_code == 401
+    module.store.close()
+
+
+def test_starlette_example_mounts_scim_and_counts_members(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Starlette app serves /scim/v2 under its mount and shows the new group at /teams."""
+    pytest.importorskip("starlette")
+    module = load("starlette_app", monkeypatch)
+    user = _asgi_request(module.app, "POST", "/scim/v2/Users", json=NEW_USER, headers=SCIM_HEADERS).json()
+    group = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Admins",
+             "members": [{"value": user["id"]}]}
+    created = _asgi_request(module.app, "POST", "/scim/v2/Groups", json=group, headers=SCIM_HEADERS)
+    assert created.status_code == 201 and created.json()["meta"]["location"].startswith("http://test/scim/v2/Groups/")
+    assert _asgi_request(module.app, "GET", "/teams").json() == {"Admins": 1}
+    assert module.changes == ["user.created", "group.created", "group.user_added"]
+
+
+def test_flask_example_mounts_scim_with_the_flask_test_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Flask app serves /scim/v2 through DispatcherMiddleware and reacts to a deactivation."""
+    pytest.importorskip("flask")
+    module = load("flask_app", monkeypatch)
+    client = module.app.test_client()
+    created = client.post("/scim/v2/Users", json=NEW_USER, headers=SCIM_HEADERS)
+    assert created.status_code == 201
+    user_id = created.get_json()["id"]
+    assert created.headers["Location"] == f"http://localhost/scim/v2/Users/{user_id}"
+    patch = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+             "Operations": [{"op": "Replace", "path": "active", "value": "False"}]}
+    assert client.patch(f"/scim/v2/Users/{user_id}", json=patch, headers=SCIM_HEADERS).status_code == 200
+    assert module.deactivated == [user_id]
+    assert client.get(f"/people/{user_id}").get_json() == {"userName": "bjensen@example.com", "active": False,
+                                                           "groups": []}

@@ -262,6 +262,8 @@ class FilterCompiler:
         if kind in ("integer", "decimal"):
             if not isinstance(node.value, int | Decimal):
                 raise NotPushable("number comparison")
+            if isinstance(node.value, int) and not -(2**63) <= node.value < 2**63:
+                raise NotPushable("an integer beyond 64 bits")  # no SQL integer parameter holds it
             number = self.d.number(value, json_type)
             return _ordered(node.op, number, node.value)
         if kind == "dateTime":
