@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from scimcore import bulk, discovery
+from scimcore import bulk, discovery, profiles
 from scimcore.auth import Authenticator
 from scimcore.cursors import CursorCodec
 from scimcore.emitter import ChangeEvents
@@ -46,15 +46,14 @@ from scimcore.errors import (
 )
 from scimcore.events import Event, EventFactory, Subscriber
 from scimcore.filter.ast import Path
-from scimcore.filter.evaluate import values_at
 from scimcore.filter.parser import (
     DEFAULT_LIMITS,
     FilterLimits,
-    parse_datetime,
     parse_filter,
     resolve_path,
     split_attr_path,
 )
+from scimcore.filter.sort import sort_key, sort_keyed
 from scimcore.limits import RateLimit, RateLimiter
 from scimcore.patch import MemberDelta, apply_patch, member_delta
 from scimcore.render import Projection, format_members, parse_attribute_list, render_resource
@@ -701,11 +700,11 @@ class ScimService:
             total += page.total
             sort_path = sort_paths.get(rtype.name)
             collected.extend(
-                (_sort_key(doc, sort_path), self._render(rtype, doc, projection, ctx)) for doc in page.resources
+                (sort_key(doc, sort_path), self._render(rtype, doc, projection, ctx)) for doc in page.resources
             )
         if errors and len(errors) == len(rtypes):
             raise errors[0]
-        resources = _sorted(collected, descending) if sort_paths else [doc for _, doc in collected]
+        resources = sort_keyed(collected, descending) if sort_paths else [doc for _, doc in collected]
         window = resources[start - 1 : start - 1 + count]
         return self._respond(200, self._list_doc(total, start, window))
 
@@ -829,20 +828,23 @@ class ScimService:
             return self._patch_response(rtype, doc, ctx)
         return self._resource_response(200, rtype, doc, ctx)
 
-    def _patch_response(self, rtype: ResourceTypeDef, doc: Document, ctx: _Context) -> ScimResponse:
-        """200 with the resource (RFC 7644 §3.5.2), or 204 for groups where the profile or config prefers it.
+    def _patch_wants_body(self, rtype: ResourceTypeDef, ctx: _Context) -> bool:
+        """Whether a PATCH answers 200 with the resource (RFC 7644 §3.5.2) rather than 204.
 
-        The addressed directory's provider profile (:mod:`scimcore.profiles`; Entra answers 204 as Microsoft
-        recommends) and ``group_patch_returns_body=False`` each ask for 204; ``attributes`` still gets a body.
+        Groups answer 204 where the addressed directory's provider profile (:mod:`scimcore.profiles`; Entra,
+        as Microsoft recommends) or ``group_patch_returns_body=False`` prefers it; ``attributes`` still gets a
+        body.
         """
-        from scimcore import profiles
+        if rtype.attr("members") is None or ctx.params.get("attributes"):
+            return True
+        return self.config.group_patch_returns_body and profiles.for_directory(
+            self.store, ctx.directory, self.config.provider
+        ).group_patch_returns_body
 
-        if rtype.attr("members") is not None and not (
-            self.config.group_patch_returns_body
-            and profiles.for_directory(self.store, ctx.directory, self.config.provider).group_patch_returns_body
-        ):
-            if not ctx.params.get("attributes"):
-                return ScimResponse(204, (("ETag", doc["meta"]["version"]),))
+    def _patch_response(self, rtype: ResourceTypeDef, doc: Document, ctx: _Context) -> ScimResponse:
+        """200 with the resource, or 204 with only its ETag (see :meth:`_patch_wants_body`)."""
+        if not self._patch_wants_body(rtype, ctx):
+            return ScimResponse(204, (("ETag", doc["meta"]["version"]),))
         return self._resource_response(200, rtype, doc, ctx)
 
     def _patch_resource(self, ctx: _Context) -> ScimResponse:
@@ -895,9 +897,11 @@ class ScimService:
             events=on_change,
         )
         self._notify(made)
-        projection = self._projection(ctx)
-        doc = self._load(rtype, ctx, self._omit(rtype, projection))
-        return self._patch_response(rtype, doc, ctx)
+        if not self._patch_wants_body(rtype, ctx):
+            version = self._load(rtype, ctx, frozenset({"members"}))["meta"]["version"]
+            return ScimResponse(204, (("ETag", version),))
+        doc = self._load(rtype, ctx, self._omit(rtype, self._projection(ctx)))
+        return self._resource_response(200, rtype, doc, ctx)
 
     def _delete_resource(self, ctx: _Context) -> ScimResponse:
         rtype = self._rtype(ctx)
@@ -962,40 +966,6 @@ class ScimService:
                     subscriber(event)
                 except Exception as exc:  # noqa: BLE001 - a subscriber never fails the SCIM request
                     logger.error("event subscriber failed on %s: %s", event.type, type(exc).__name__)
-
-
-def _sort_key(doc: Document, path: Path | None) -> tuple[int, Any]:
-    """The value ``doc`` sorts by at ``path`` (RFC 7644 §3.4.2.3): a primary value first, case per ``caseExact``.
-
-    ``(1, "")`` marks a resource without a value, which sorts last in either order.
-    """
-    if path is None:
-        return (1, "")
-    values = values_at(doc, path)
-    if path.attr.multi_valued and path.attr.is_complex and path.sub is not None:
-        container = doc if path.extension is None else doc.get(path.extension) or {}
-        items = container.get(path.attr.name) or []
-        primary = [i.get(path.sub.name) for i in items if isinstance(i, dict) and i.get("primary") is True]
-        values = [v for v in primary if v is not None] or values
-    if not values:
-        return (1, "")
-    value = values[0]
-    if path.target.type == "dateTime" and isinstance(value, str):
-        value = parse_datetime(value) or value
-    if isinstance(value, str) and not path.target.case_exact:
-        value = value.lower()
-    return (0, value)
-
-
-def _sorted(items: list[tuple[tuple[int, Any], _T]], descending: bool) -> list[_T]:
-    """Stable sort on precomputed keys with missing values last in either order."""
-    present = [item for item in items if item[0][0] == 0]
-    missing = [item[1] for item in items if item[0][0] == 1]
-    try:
-        present.sort(key=lambda item: item[0][1], reverse=descending)
-    except TypeError:  # values of different types under one name in different resource types
-        present.sort(key=lambda item: str(item[0][1]), reverse=descending)
-    return [value for _, value in present] + missing
 
 
 def _same_etag(given: str, current: str) -> bool:

@@ -20,8 +20,8 @@ from scimcore.directories import Directory, TokenRecord
 from scimcore.errors import InvalidCursor, NotFound, PreconditionFailed, Uniqueness
 from scimcore.events import Event, StoredEvent
 from scimcore.filter.ast import And, Compare, Expr
-from scimcore.filter.evaluate import compile_predicate, values_at
-from scimcore.filter.parser import parse_datetime
+from scimcore.filter.evaluate import compile_predicate
+from scimcore.filter.sort import sort_documents
 from scimcore.schema.registry import ResourceTypeDef
 from scimcore.store.port import (
     DEFAULT_DIRECTORY,
@@ -326,7 +326,7 @@ class MemoryStore:
                     key = (_path_key(query.sort_by), query.descending)
                     cached = table.sorted_by.get(key)
                     if cached is None:
-                        cached = table.sorted_by[key] = _sorted(matched, query.sort_by, query.descending)
+                        cached = table.sorted_by[key] = sort_documents(matched, query.sort_by, query.descending)
                     matched = cached
             else:
                 predicate = compile_predicate(query.filter)
@@ -337,7 +337,7 @@ class MemoryStore:
                     if predicate(self._with_members(table, doc) if needs_members else doc)
                 ]
                 if query.sort_by is not None:
-                    matched = _sorted(matched, query.sort_by, query.descending)
+                    matched = sort_documents(matched, query.sort_by, query.descending)
             total = len(matched)
             try:
                 start = offset_position(query)
@@ -598,39 +598,3 @@ def _index_lookup(expr: Expr | None, keys: Iterable[IndexKey]) -> tuple[IndexKey
 
 def _path_key(path: Any) -> str:
     return str(path)
-
-
-def _sort_key(path: Any) -> Callable[[Document], tuple[int, Any]]:
-    target = path.target
-    case_exact = target.case_exact
-
-    def key(doc: Document) -> tuple[int, Any]:
-        values = values_at(doc, path)
-        if path.attr.multi_valued and path.attr.is_complex and path.sub is not None:
-            container = doc if path.extension is None else doc.get(path.extension) or {}
-            items = container.get(path.attr.name) or []
-            primary = [i.get(path.sub.name) for i in items if isinstance(i, dict) and i.get("primary") is True]
-            values = [v for v in primary if v is not None] or values
-        if not values:
-            return (1, "")
-        value = values[0]
-        if target.type == "dateTime" and isinstance(value, str):
-            value = parse_datetime(value) or value
-        if isinstance(value, str) and not case_exact:
-            value = value.lower()
-        return (0, value)
-
-    return key
-
-
-def _sorted(docs: list[Document], path: Any, descending: bool) -> list[Document]:
-    """Sort by ``path`` (RFC 7644 §3.4.2.3): missing values last in either order, ties kept stable."""
-    key = _sort_key(path)
-    keyed = [(key(doc), doc) for doc in docs]
-    present = [item for item in keyed if item[0][0] == 0]
-    missing = [item[1] for item in keyed if item[0][0] == 1]
-    try:
-        present.sort(key=lambda item: item[0][1], reverse=descending)
-    except TypeError:
-        present.sort(key=lambda item: str(item[0][1]), reverse=descending)
-    return [doc for _, doc in present] + missing

@@ -36,8 +36,8 @@ from scimcore.errors import InvalidCursor, NotFound, PreconditionFailed, Uniquen
 from scimcore.events import Event, StoredEvent
 from scimcore.filter.ast import Path
 from scimcore.filter.evaluate import compile_predicate
+from scimcore.filter.sort import sort_documents
 from scimcore.schema.registry import ResourceTypeDef
-from scimcore.store.memory import _sorted
 from scimcore.store.port import (
     DEFAULT_DIRECTORY,
     DeleteEvents,
@@ -393,7 +393,7 @@ class SqlStore:
             else:
                 docs = [d for d in docs if predicate(d)]
         if query.sort_by is not None:
-            docs = _sorted(docs, query.sort_by, query.descending)
+            docs = sort_documents(docs, query.sort_by, query.descending)
         total = len(docs)
         try:
             start = offset_position(query)
