@@ -26,7 +26,6 @@ Handled here because identity providers send it, each through a named function o
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +35,7 @@ from scimcore.errors import InvalidFilter, InvalidPath, InvalidSyntax, InvalidVa
 from scimcore.filter.ast import Compare, Expr
 from scimcore.filter.evaluate import compile_item_predicate
 from scimcore.filter.parser import parse_value_filter, resolve_path, split_attr_path
-from scimcore.schema.documents import coerce_attribute, coerce_complex, coerce_scalar, label
+from scimcore.schema.documents import coerce_attribute, coerce_complex, coerce_scalar, json_copy, label
 from scimcore.schema.registry import AttributeDef, ResourceTypeDef
 
 PATCH_OP_URN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -114,10 +113,10 @@ def _same_item(attr: AttributeDef, a: Any, b: Any) -> bool:
 
 
 class _Patcher:
-    def __init__(self, rtype: ResourceTypeDef, doc: dict[str, Any]) -> None:
+    def __init__(self, rtype: ResourceTypeDef, original: Mapping[str, Any]) -> None:
         self.rtype = rtype
-        self.doc = doc
-        self.original = copy.deepcopy(doc)
+        self.original = original  # never modified: every change goes to the copy below
+        self.doc: dict[str, Any] = json_copy(dict(original))
 
     def container(self, extension: str | None, create: bool) -> dict[str, Any] | None:
         if extension is None:
@@ -379,7 +378,7 @@ def parse_operations(body: Any) -> list[tuple[str, str | None, Any]]:
 def apply_patch(rtype: ResourceTypeDef, doc: Mapping[str, Any], body: Any) -> dict[str, Any]:
     """Apply a PatchOp body to a copy of ``doc`` and return the copy; ``doc`` itself is never changed."""
     operations = parse_operations(body)
-    patcher = _Patcher(rtype, copy.deepcopy(dict(doc)))
+    patcher = _Patcher(rtype, doc)
     for op, path_text, value in operations:
         path = parse_patch_path(rtype, path_text) if path_text is not None else None
         patcher.apply(op, path, value)

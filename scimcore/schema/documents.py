@@ -240,3 +240,12 @@ def canonical_key(rtype: ResourceTypeDef, key: str) -> str | None:
         return attr.name
     ext = rtype.extension(key)
     return ext.id if ext else None
+
+
+def json_copy(value: Any) -> Any:
+    """A deep copy of a JSON-shaped value (dicts, lists, scalars), several times faster than ``copy.deepcopy``."""
+    if isinstance(value, dict):
+        return {k: json_copy(v) if isinstance(v, dict | list) else v for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_copy(v) if isinstance(v, dict | list) else v for v in value]
+    return value

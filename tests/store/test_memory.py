@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scimcore.store.memory import MemoryStore, json_copy
+from scimcore.schema.documents import json_copy
+from scimcore.store.memory import MemoryStore
 from scimcore.testing import USER, OutboxContract, StoreContract, user_doc
 
 
