@@ -275,9 +275,9 @@ def test_kill_9_under_concurrent_writers_loses_nothing_acknowledged(database: st
             for writer in writers:
                 writer.join(timeout=30)
             assert proc.returncode == -signal.SIGKILL
+            assert not ledger.unexpected, ledger.unexpected[:5]
             assert ledger.acknowledged - before >= 50, "too little load before the kill to prove anything"
             assert ledger.in_flight > cut_before, "the kill cut no request short"
-        assert not ledger.unexpected, ledger.unexpected[:5]
         with serving(database, log) as (proc, base):
             checked = verify(f"{base}/{directory_id}", token, database, directory_id, ledger)
             assert checked > 0

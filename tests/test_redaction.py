@@ -207,7 +207,7 @@ def test_no_secret_leaves_in_responses_errors_events_or_logs(
 
 
 def test_errors_never_echo_a_password_value() -> None:
-    """A password of the wrong type is refused without repeating it; a 500 carries no exception text."""
+    """A password of the wrong type or shape is refused with an error that does not repeat it."""
     from tests.conftest import Client, make_service
 
     client = Client(make_service())

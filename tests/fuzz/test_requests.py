@@ -105,7 +105,7 @@ def cheap_hash(password: str) -> str:
     return "hashed$" + hashlib.sha256(password.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-PLACEHOLDER = re.compile(r"@(id|etag|cursor):(\d+)")
+PLACEHOLDER = re.compile(r"@(id|etag|cursor|Users|Groups|Gadgets|Devices):(\d+)")
 
 
 @dataclass
@@ -115,6 +115,7 @@ class World:
     store: Store
     directory: str = field(default_factory=lambda: uuid.uuid4().hex)
     ids: list[str] = field(default_factory=list)
+    typed: dict[str, list[str]] = field(default_factory=dict)  # endpoint ("Users") -> ids made there
     cursors: list[str] = field(default_factory=list)
     versions: dict[str, int] = field(default_factory=dict)
 
@@ -142,6 +143,7 @@ class World:
                                "members": [{"value": inner}, {"value": carol}]})
         self.create("Gadgets", {"schemas": [GADGET], "serial": "SN-1", "ports": 4, "tags": ["a", "b"],
                                 "parts": [{"value": "p", "count": 2, "primary": True}]})
+        self.create("Devices", {"schemas": [SCHEMA_OF["Devices"]], "serial": "D-1", "displayName": "Laptop"})
         self.check()
 
     def create(self, endpoint: str, doc: dict[str, Any]) -> str:
@@ -152,12 +154,15 @@ class World:
 
     # -- requests ---------------------------------------------------------------------------------------
     def resolve(self, text: str) -> str:
-        """Replace ``@id:N``, ``@etag:N`` and ``@cursor:N`` with an id, its ETag or a cursor seen before."""
+        """Replace ``@id:N`` (any id), ``@Users:N`` (a user's id), ``@etag:N`` and ``@cursor:N`` placeholders."""
 
         def one(match: re.Match[str]) -> str:
             kind, index = match.group(1), int(match.group(2))
             if kind == "cursor":
                 return self.cursors[index % len(self.cursors)] if self.cursors else "no-cursor"
+            if kind in ENDPOINTS:
+                typed = self.typed.get(kind) or ["no-such-id"]
+                return typed[index % len(typed)]
             if not self.ids:
                 return "no-such-id"
             rid = self.ids[index % len(self.ids)]
@@ -186,6 +191,8 @@ class World:
         response = self.service.handle(request)
         check_response(request, response)
         self.learn(response)
+        if method.upper() == "DELETE" and response.status == 204:
+            self.forget(path.rsplit("/", 1)[-1])
         return response
 
     def send_spec(self, spec: RequestSpec) -> ScimResponse:
@@ -194,9 +201,10 @@ class World:
             raw = body
         else:
             raw = json.dumps(self.resolve_json(body), ensure_ascii=spec.ascii).encode("utf-8", "surrogatepass")
-        headers = {k: self.resolve(v) for k, v in spec.headers.items()}
-        return self.send(spec.method, self.resolve(spec.path), self.resolve(spec.query), headers, raw,
-                         token=spec.token)
+        path = self.resolve(spec.path)
+        current = f'W/"{self.versions.get(path.rsplit("/", 1)[-1], 1)}"'  # "@match": the ETag of the target
+        headers = {k: self.resolve(v).replace("@match", current) for k, v in spec.headers.items()}
+        return self.send(spec.method, path, self.resolve(spec.query), headers, raw, token=spec.token)
 
     def learn(self, response: ScimResponse) -> None:
         """Remember ids of created resources and cursors handed out, for later requests to use."""
@@ -206,14 +214,25 @@ class World:
         if not isinstance(doc, dict):
             return
         if response.status == 201 and isinstance(doc.get("id"), str):
-            self.ids.append(doc["id"])
+            self.made(str((doc.get("meta") or {}).get("location", "")), doc["id"])
         for key in ("nextCursor", "previousCursor"):
             if isinstance(doc.get(key), str):
                 self.cursors.append(doc[key])
         for op in doc.get("Operations") or []:
             location = op.get("location") if isinstance(op, dict) else None
             if isinstance(location, str) and op.get("status") == "201":
-                self.ids.append(location.rsplit("/", 1)[-1])
+                self.made(location, location.rsplit("/", 1)[-1])
+
+    def forget(self, rid: str) -> None:
+        """Stop aiming requests at a deleted resource (the placeholders fall back to other ids)."""
+        for ids in (self.ids, *self.typed.values()):
+            while rid in ids:
+                ids.remove(rid)
+
+    def made(self, location: str, rid: str) -> None:
+        self.ids.append(rid)
+        endpoint = location.rsplit("/", 2)[-2] if location.count("/") >= 2 else ""
+        self.typed.setdefault(endpoint, []).append(rid)
 
     # -- invariants -------------------------------------------------------------------------------------
     def check(self) -> None:
@@ -264,14 +283,20 @@ def check_response(request: ScimRequest, response: ScimResponse) -> None:
 
 # -- strategies -----------------------------------------------------------------------------------------
 
-ID_REF = st.integers(0, 12).map(lambda i: f"@id:{i}")
+USER_REF = st.integers(0, 8).map(lambda i: f"@Users:{i}")
+GROUP_REF = st.integers(0, 4).map(lambda i: f"@Groups:{i}")
+ID_REF = st.one_of(USER_REF, GROUP_REF, st.integers(0, 12).map(lambda i: f"@id:{i}"))
+WORD = st.sampled_from(["alpha", "Beta", "gamma", "ÉCOLE", "école", "x", "mixed Case", "Ünïcødé"]) | st.text(
+    alphabet=st.characters(blacklist_categories=["Cs", "Cc"]), min_size=1, max_size=12)
 NAMES = st.sampled_from(["alice", "ALICE", "Alice", "bob", "carol", "dave", "ünïcødé", "", " ", "a" * 300, "x\u0000y",
-                         "\ud800", "a\udfffb", "\U0001f600"])
+                         "\ud800", "a\udfffb", "\U0001f600"]) | WORD
+EMAIL = WORD.map(lambda w: f"{w}@corp.example")
+DATES = st.sampled_from(["2026-01-01T00:00:00Z", "2026-01-01T00:00:00+02:00", "2026-01-01T00:00:00", "not-a-date"])
 TEXT = st.text(max_size=40)
 SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(), st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=True, allow_infinity=True), NAMES, TEXT, ID_REF,
-    st.sampled_from(["True", "False", "2026-01-01T00:00:00Z", "not-a-date", "aGVsbG8=", "@@", "null", "0", "-1"]),
+    st.floats(allow_nan=True, allow_infinity=True), NAMES, TEXT, ID_REF, DATES,
+    st.sampled_from(["True", "False", "aGVsbG8=", "@@", "null", "0", "-1"]),
 )
 JSON = st.recursive(
     SCALARS,
@@ -281,30 +306,69 @@ JSON = st.recursive(
     max_leaves=12,
 )
 
-ATTR_PATHS = [
-    "userName", "name", "name.givenName", "name.familyName", "displayName", "nickName", "title", "active",
-    "emails", "emails.value", 'emails[type eq "work"]', 'emails[type eq "work"].value', "emails[primary eq true]",
-    'emails[value co "@"].primary', "phoneNumbers", 'phoneNumbers[type eq "mobile"].value', "addresses",
-    'addresses[type eq "work"].streetAddress', 'roles[primary eq "True"].display', "x509Certificates.value",
-    "password", "groups", "groups.value", "members", "members.value", 'members[value eq "@id:0"]',
-    'members[value eq "@id:3"].display', "members[type eq \"User\"]", "externalId", "id", "meta", "meta.created",
-    "meta.lastModified", "meta.version", "schemas", ENTERPRISE, f"{ENTERPRISE}:manager",
-    f"{ENTERPRISE}:manager.value", f"{ENTERPRISE}:employeeNumber", f"{USER_SCHEMA}:userName",
-    f"{USER_SCHEMA}:name.givenName", f"{ACME}:badge", f"{ACME}:level", f"{ACME}:pin", ACME, "serial", "ports",
-    "weight", "enabled", "seen", "blob", "home", "tags", "code", "parts", "parts.count", "parts[count gt 1]",
-    "parts[primary eq true].value", "owner", "owner.value", "owner.display", "nope", "name.nope", "emails[",
-    "emails]", "emails[type eq]", 'emails[type eq "work"].nope', "emails[type eq \"a\"][x]", "urn:", "urn:x:y",
-    ".", "name.", "[", "members[value eq @id:0]", 'emails[type eq "x" or type eq "y"]', 'emails[not (type pr)]',
-]
+
+def _items(**fields: st.SearchStrategy[Any]) -> st.SearchStrategy[list[dict[str, Any]]]:
+    return st.lists(st.fixed_dictionaries({}, optional=fields), min_size=1, max_size=3)
+
+
+# Per resource type, attribute paths with values of the right shape: most PATCHes and bodies are well aimed,
+# so the fuzzer gets past validation into the PATCH engine, the members path and the stores.
+GOOD: dict[str, dict[str, st.SearchStrategy[Any]]] = {
+    "Users": {
+        "userName": NAMES, "displayName": WORD, "nickName": WORD, "title": WORD,
+        "active": st.booleans() | st.sampled_from(["True", "False"]),
+        "name": st.fixed_dictionaries({}, optional={"givenName": WORD, "familyName": WORD, "formatted": WORD}),
+        "name.givenName": WORD, "name.familyName": WORD,
+        "emails": _items(value=EMAIL, type=st.sampled_from(["work", "home", "other"]), primary=st.booleans()),
+        'emails[type eq "work"].value': EMAIL, 'emails[type eq "work"]': _items(value=EMAIL, primary=st.booleans()),
+        "emails[primary eq true].type": st.sampled_from(["work", "home"]),
+        "phoneNumbers": _items(value=WORD, type=st.sampled_from(["mobile", "work"])),
+        'phoneNumbers[type eq "mobile"].value': WORD,
+        "addresses": _items(streetAddress=WORD, type=st.sampled_from(["work", "home"]), primary=st.booleans()),
+        'addresses[type eq "work"].streetAddress': WORD, 'roles[primary eq "True"].display': WORD,
+        "x509Certificates": _items(value=st.sampled_from(["aGVsbG8=", "Zm9v"])),
+        "externalId": WORD, "password": WORD, "locale": WORD, "timezone": st.sampled_from(["Europe/Paris", "x"]),
+        f"{ENTERPRISE}:manager": st.fixed_dictionaries({"value": USER_REF | st.just("")}),
+        f"{ENTERPRISE}:manager.value": USER_REF | st.just(""), f"{ENTERPRISE}:employeeNumber": WORD,
+        f"{ENTERPRISE}:department": WORD, f"{ACME}:level": st.integers(-5, 10**12), f"{ACME}:badge": WORD,
+        f"{ACME}:pin": WORD,
+    },
+    "Groups": {
+        "displayName": WORD, "externalId": WORD,
+        "members": st.lists(st.fixed_dictionaries({"value": USER_REF | GROUP_REF}, optional={"display": WORD}),
+                            max_size=4),
+        'members[value eq "@Users:0"]': st.none(), 'members[value eq "@Users:1"]': st.none(),
+        'members[type eq "User"]': st.none(),
+    },
+    "Gadgets": {
+        "serial": WORD, "ports": st.integers(-10, 10**6), "weight": st.floats(-1e6, 1e6), "enabled": st.booleans(),
+        "seen": DATES, "blob": st.sampled_from(["aGVsbG8=", "Zm9vYmFy"]), "home": WORD.map(lambda w: f"https://{w}"),
+        "tags": st.lists(WORD, max_size=3), "code": WORD, "owner": st.fixed_dictionaries({"value": WORD}),
+        "owner.value": WORD, "parts": _items(value=WORD, count=st.integers(0, 9), primary=st.booleans()),
+        "parts[primary eq true].value": WORD, "parts[count gt 1]": _items(value=WORD),
+    },
+    "Devices": {"serial": WORD, "displayName": WORD},
+}
+SCHEMA_OF = {"Users": USER_SCHEMA, "Groups": GROUP_SCHEMA, "Gadgets": GADGET,
+             "Devices": "urn:example:params:scim:schemas:core:2.0:Device"}
+
+ATTR_PATHS = sorted({p for paths in GOOD.values() for p in paths} | {
+    "groups", "groups.value", "members.value", "id", "meta", "meta.created", "meta.lastModified", "meta.version",
+    "schemas", ENTERPRISE, ACME, f"{USER_SCHEMA}:userName", f"{USER_SCHEMA}:name.givenName", "owner.display",
+    "nope", "name.nope", "emails[", "emails]", "emails[type eq]", 'emails[type eq "work"].nope',
+    'emails[type eq "a"][x]', "urn:", "urn:x:y", ".", "name.", "[", "members[value eq @id:0]",
+    'emails[type eq "x" or type eq "y"]', "emails[not (type pr)]", 'members[value eq "@Groups:0"].display',
+})
 PATHS = st.one_of(st.sampled_from(ATTR_PATHS), TEXT, st.none(), st.integers(), st.lists(TEXT, max_size=2))
 
 FILTER_ATTRS = [p for p in ATTR_PATHS if "[" not in p and "]" not in p] + ["userName.x", "groups.display",
                                                                             "members.type", "meta.resourceType"]
 OPERATORS = ["eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le", "EQ", "Sw", "xx", "pr", "and", ""]
 FILTER_VALUES = [
-    '"alice"', '"ALICE"', '"@id:0"', '"al"', '""', "true", "false", "null", "42", "-1", "0", "3.14", "1e400",
-    "-1e-400", "99999999999999999999999999", '"2026-01-01T00:00:00Z"', '"2026-13-45T99:99:99Z"', '"\\"q\\""',
-    '"\\u00e9"', '"\\x"', '"unterminated', "'single'", "alice", "[]", '"a\\\\"', '"' + "é" * 50 + '"',
+    '"alice"', '"ALICE"', '"@Users:0"', '"@Groups:0"', '"al"', '""', "true", "false", "null", "42", "-1", "0", "3.14",
+    "1e400", "-1e-400", "99999999999999999999999999", '"2026-01-01T00:00:00Z"', '"2026-13-45T99:99:99Z"', '"\\"q\\""',
+    '"\\u00e9"', '"\\x"', '"unterminated', "'single'", "alice", "[]", '"a\\\\"', '"' + "é" * 50 + '"', '"\\u0000"',
+    '"\\ud800"',
 ]
 
 
@@ -367,9 +431,9 @@ def query_strings(draw: st.DrawFn) -> str:
     return urlencode(draw(query_params()), quote_via=quote)
 
 
-def mutate(draw: st.DrawFn, doc: Any, rounds: int = 3) -> Any:
-    """``doc`` with some keys removed, replaced by anything, or added, at any depth."""
-    for _ in range(draw(st.integers(0, rounds))):
+def mutate(draw: st.DrawFn, doc: Any) -> Any:
+    """``doc`` as it is (half the time), or with keys removed, replaced by anything, or added, at any depth."""
+    for _ in range(draw(st.sampled_from([0, 0, 0, 1, 2, 3]))):
         doc = _mutate_once(draw, doc)
     return doc
 
@@ -396,49 +460,98 @@ def _mutate_once(draw: st.DrawFn, doc: Any) -> Any:
     return draw(JSON) if draw(st.integers(0, 4)) == 0 else doc
 
 
-@st.composite
-def user_bodies(draw: st.DrawFn) -> Any:
-    doc: dict[str, Any] = {"schemas": [USER_SCHEMA], "userName": draw(NAMES)}
-    optional = {
-        "name": {"givenName": draw(NAMES), "familyName": "F"},
-        "emails": [{"value": "x@corp.example", "type": draw(st.sampled_from(["work", "home", "WORK"])),
-                    "primary": draw(st.sampled_from([True, False, "True"]))}],
-        "active": draw(st.sampled_from([True, False, "True", "False", "yes"])),
-        "password": draw(NAMES),
-        "externalId": draw(NAMES),
-        "groups": [{"value": "@id:3"}],
-        ENTERPRISE: {"manager": {"value": draw(ID_REF)}, "employeeNumber": "1"},
-        ACME: {"badge": draw(NAMES), "level": draw(SCALARS), "pin": "1234"},
-        "x509Certificates": [{"value": draw(st.sampled_from(["aGVsbG8=", "not base64"]))}],
-        "meta": {"version": 'W/"999"'},
-        "id": "@id:0",
-    }
-    for key in draw(st.lists(st.sampled_from(sorted(optional)), max_size=5, unique=True)):
-        doc[key] = optional[key]
-        if key in (ENTERPRISE, ACME):
-            doc["schemas"] = [*doc["schemas"], key]
-    return mutate(draw, doc)
+def _plain(path: str) -> bool:
+    """A path that is a plain attribute name (usable as a key of a resource or a path-less PATCH value)."""
+    return "[" not in path and ("." not in path or path.startswith("urn:"))
 
 
 @st.composite
-def group_bodies(draw: st.DrawFn) -> Any:
-    members = draw(st.lists(st.fixed_dictionaries(
-        {"value": ID_REF | TEXT},
-        optional={"type": st.sampled_from(["User", "Group", "Gadget", "nope"]), "$ref": TEXT, "display": TEXT}),
-        max_size=4))
-    doc = {"schemas": [GROUP_SCHEMA], "displayName": draw(NAMES), "members": members}
+def bodies(draw: st.DrawFn, endpoint: str) -> Any:
+    """A resource of ``endpoint``'s type with well-shaped values, then possibly bent out of shape."""
+    good = GOOD[endpoint]
+    required = {"Users": "userName", "Groups": "displayName", "Gadgets": "serial", "Devices": "serial"}[endpoint]
+    doc: dict[str, Any] = {"schemas": [SCHEMA_OF[endpoint]], required: draw(good[required])}
+    keys = draw(st.lists(st.sampled_from(sorted(p for p in good if _plain(p))), max_size=6, unique=True))
+    for key in keys:
+        if key.startswith("urn:"):
+            urn, _, name = key.rpartition(":")
+            doc.setdefault(urn, {})[name] = draw(good[key])
+            doc["schemas"] = [*doc["schemas"], urn] if urn not in doc["schemas"] else doc["schemas"]
+        else:
+            doc[key] = draw(good[key])
+    if endpoint == "Users" and draw(st.integers(0, 5)) == 0:
+        doc.update({"id": "@id:0", "meta": {"version": 'W/"999"'}, "groups": [{"value": "@Groups:0"}]})
     return mutate(draw, doc)
+
+
+RESOURCE_BODIES = st.sampled_from(sorted(GOOD)).flatmap(bodies)
 
 
 @st.composite
-def gadget_bodies(draw: st.DrawFn) -> Any:
-    doc = {"schemas": [GADGET], "serial": draw(NAMES), "ports": draw(SCALARS), "weight": draw(SCALARS),
-           "enabled": draw(SCALARS), "seen": draw(SCALARS), "blob": draw(SCALARS), "home": draw(SCALARS),
-           "tags": draw(JSON), "code": draw(NAMES), "parts": draw(JSON), "owner": draw(JSON)}
+def good_operations(draw: st.DrawFn, endpoint: str) -> dict[str, Any]:
+    """An operation a client could mean: a path of the type, a value of the right shape."""
+    good = GOOD[endpoint]
+    op = draw(st.sampled_from(["add", "replace", "remove", "Add", "Replace", "Remove"]))
+    if draw(st.integers(0, 4)) == 0:  # path-less: the value holds attribute names
+        names = draw(st.lists(st.sampled_from(sorted(p for p in good if _plain(p) and ":" not in p)), min_size=1,
+                              max_size=3, unique=True))
+        return {"op": "replace" if op.lower() == "remove" else op, "value": {n: draw(good[n]) for n in names}}
+    path = draw(st.sampled_from(sorted(good)))
+    if op.lower() == "remove":
+        if path == "members" and draw(st.booleans()):  # Entra's removal of listed members
+            return {"op": op, "path": path, "value": [{"value": draw(USER_REF | GROUP_REF)}]}
+        return {"op": op, "path": path}
+    return {"op": op, "path": path, "value": draw(good[path])}
+
+
+RANDOM_OPERATION = st.fixed_dictionaries(
+    {"op": st.sampled_from(["add", "replace", "remove", "Add", "REPLACE", "Remove", "copy", ""]) | SCALARS},
+    optional={"path": PATHS, "value": JSON | RESOURCE_BODIES | st.lists(
+        st.fixed_dictionaries({"value": ID_REF}), max_size=3)})
+
+
+@st.composite
+def patch_bodies(draw: st.DrawFn, endpoint: str = "Users") -> Any:
+    operation = st.one_of(good_operations(endpoint), good_operations(endpoint), good_operations(endpoint),
+                          RANDOM_OPERATION)
+    ops = draw(st.lists(operation, min_size=0 if draw(st.integers(0, 9)) == 0 else 1, max_size=5))
+    schemas = draw(st.sampled_from([[PATCH_OP]] * 6 + [[PATCH_OP.upper()], [], ["urn:x"], PATCH_OP]))
+    key = draw(st.sampled_from(["Operations"] * 6 + ["operations", "ops"]))
+    return mutate(draw, {"schemas": schemas, key: ops})
+
+
+@st.composite
+def bulk_bodies(draw: st.DrawFn) -> Any:
+    operations = []
+    for _ in range(draw(st.integers(0, 5))):
+        endpoint = draw(st.sampled_from(sorted(GOOD)))
+        method = draw(st.sampled_from(["POST", "PUT", "PATCH", "DELETE", "GET", "post"]) | SCALARS)
+        data = (patch_bodies(endpoint) if method == "PATCH" else bodies(endpoint)) | JSON
+        operation: dict[str, Any] = {
+            "method": method,
+            "path": draw(st.sampled_from([f"/{endpoint}", f"/{endpoint}/@{endpoint}:0", f"/{endpoint}/bulkId:a",
+                                          "/Bulk", endpoint, "/Nope"]) | TEXT),
+            "bulkId": draw(st.sampled_from(["a", "b", "c"]) | TEXT),
+            "data": draw(data),
+            "version": draw(st.sampled_from(["@etag:0", 'W/"1"', "*"]) | TEXT),
+        }
+        for key in draw(st.lists(st.sampled_from(sorted(operation)), max_size=2, unique=True)):
+            del operation[key]
+        operations.append(operation)
+    return mutate(draw, {"schemas": [BULK], "Operations": operations, "failOnErrors": draw(SCALARS)})
+
+
+@st.composite
+def search_bodies(draw: st.DrawFn) -> Any:
+    doc: dict[str, Any] = {"schemas": [SEARCH]}
+    for key, value in draw(query_params()).items():
+        doc[key] = value
+    if draw(st.booleans()):
+        doc["attributes"] = draw(st.lists(st.sampled_from(ATTR_PATHS), max_size=3))
+    if draw(st.booleans()):
+        doc["count"] = draw(SCALARS)
     return mutate(draw, doc)
 
-
-RESOURCE_BODIES = user_bodies() | group_bodies() | gadget_bodies()
 
 NASTY_JSON = st.one_of(
     st.integers(1, 5000).map(lambda n: ("[" * n + "]" * n).encode()),
@@ -453,45 +566,6 @@ NASTY_JSON = st.one_of(
         b"9" * 5000, b"\xef\xbb\xbf{}", b"\xff\xfe{\x00}", b"{}" * 100, b'"' + b"a" * 10000 + b'"', b"null",
     ]),
 )
-
-
-@st.composite
-def patch_bodies(draw: st.DrawFn) -> Any:
-    ops = draw(st.lists(st.fixed_dictionaries(
-        {"op": st.sampled_from(["add", "replace", "remove", "Add", "REPLACE", "Remove", "copy", ""]) | SCALARS},
-        optional={"path": PATHS, "value": JSON | RESOURCE_BODIES | st.lists(
-            st.fixed_dictionaries({"value": ID_REF}), max_size=3)}),
-        min_size=0, max_size=5))
-    schemas = draw(st.sampled_from([[PATCH_OP], [PATCH_OP.upper()], [], ["urn:x"], PATCH_OP]))
-    doc = {"schemas": schemas, draw(st.sampled_from(["Operations", "operations", "ops"])): ops}
-    return mutate(draw, doc, rounds=1)
-
-
-@st.composite
-def bulk_bodies(draw: st.DrawFn) -> Any:
-    operations = draw(st.lists(st.fixed_dictionaries(
-        {"method": st.sampled_from(["POST", "PUT", "PATCH", "DELETE", "GET", "post"]) | SCALARS},
-        optional={
-            "path": st.sampled_from(["/Users", "/Groups", "/Gadgets", "/Users/@id:0", "/Groups/@id:3",
-                                     "/Users/bulkId:a", "/Bulk", "Users", "/Nope"]) | TEXT,
-            "bulkId": st.sampled_from(["a", "b", "c"]) | TEXT,
-            "data": RESOURCE_BODIES | patch_bodies() | JSON,
-            "version": st.sampled_from(["@etag:0", 'W/"1"', "*"]) | TEXT,
-        }), max_size=5))
-    doc = {"schemas": [BULK], "Operations": operations, "failOnErrors": draw(SCALARS)}
-    return mutate(draw, doc, rounds=1)
-
-
-@st.composite
-def search_bodies(draw: st.DrawFn) -> Any:
-    doc: dict[str, Any] = {"schemas": [SEARCH]}
-    for key, value in draw(query_params()).items():
-        doc[key] = value
-    if draw(st.booleans()):
-        doc["attributes"] = draw(st.lists(st.sampled_from(ATTR_PATHS), max_size=3))
-    if draw(st.booleans()):
-        doc["count"] = draw(SCALARS)
-    return mutate(draw, doc, rounds=1)
 
 
 @dataclass(frozen=True)
@@ -509,13 +583,14 @@ class RequestSpec:
 
 CONTENT_TYPES = ["application/scim+json", "application/json", "application/json; charset=utf-8", "text/plain",
                  "", "application/scim+json;charset=latin-1", "multipart/form-data", "application/xml"]
-PRECONDITIONS = st.sampled_from(["@etag:0", "@etag:3", "*", 'W/"1"', '"1"', "W/", '"x", W/"2"', "garbage", ""])
+PRECONDITIONS = st.sampled_from(["@match", "@match", "@etag:0", "*", 'W/"1"', '"1"', "W/", '"x", W/"2"', "garbage",
+                                 ""])
 
 
 @st.composite
 def header_sets(draw: st.DrawFn) -> dict[str, str]:
     headers: dict[str, str] = {}
-    if draw(st.integers(0, 3)) == 0:
+    if draw(st.integers(0, 5)) == 0:
         headers["content-type"] = draw(st.sampled_from(CONTENT_TYPES))
     if draw(st.integers(0, 3)) == 0:
         headers["if-match"] = draw(PRECONDITIONS)
@@ -525,39 +600,42 @@ def header_sets(draw: st.DrawFn) -> dict[str, str]:
 
 
 def resource_path(endpoint: str) -> st.SearchStrategy[str]:
-    return st.one_of(st.just(f"/{endpoint}/@id:0"), ID_REF.map(lambda ref: f"/{endpoint}/{ref}"),
+    """Mostly a resource of the endpoint's own type; sometimes any id, or any text."""
+    own = st.integers(0, 8).map(lambda i: f"/{endpoint}/@{endpoint}:{i}")
+    return st.one_of(own, own, own, own, ID_REF.map(lambda ref: f"/{endpoint}/{ref}"),
                      TEXT.map(lambda t: f"/{endpoint}/{quote(t, safe='')}"))
 
 
 @st.composite
 def requests(draw: st.DrawFn) -> RequestSpec:
     """Any request: mostly well-aimed at real endpoints and resources, with bodies bent out of shape."""
-    endpoint = draw(st.sampled_from(sorted(ENDPOINTS)))
-    kind = draw(st.integers(0, 11))
+    endpoint = draw(st.sampled_from(sorted(GOOD)))
+    kind = draw(st.integers(0, 13))
     headers = draw(header_sets())
-    query = draw(query_strings()) if draw(st.integers(0, 2)) == 0 else ""
-    if kind == 0:
-        return RequestSpec("POST", f"/{endpoint}", query, headers, draw(RESOURCE_BODIES), ascii=draw(st.booleans()))
-    if kind == 1:
-        return RequestSpec("PUT", draw(resource_path(endpoint)), query, headers, draw(RESOURCE_BODIES))
-    if kind in (2, 3):
-        return RequestSpec("PATCH", draw(resource_path(endpoint)), query, headers, draw(patch_bodies()))
-    if kind == 4:
-        return RequestSpec("DELETE", draw(resource_path(endpoint)), query, headers)
-    if kind == 5:
-        return RequestSpec("GET", draw(resource_path(endpoint)), draw(query_strings()), headers)
+    query = draw(query_strings()) if draw(st.integers(0, 3)) == 0 else ""
+    body = bodies(endpoint) | bodies(endpoint) | bodies(endpoint) | RESOURCE_BODIES
+    if kind in (0, 1):
+        return RequestSpec("POST", f"/{endpoint}", query, headers, draw(body), ascii=draw(st.booleans()))
+    if kind == 2:
+        return RequestSpec("PUT", draw(resource_path(endpoint)), query, headers, draw(body))
+    if kind in (3, 4, 5):
+        return RequestSpec("PATCH", draw(resource_path(endpoint)), query, headers, draw(patch_bodies(endpoint)))
     if kind == 6:
-        return RequestSpec("GET", draw(st.sampled_from([f"/{endpoint}", "/"])), draw(query_strings()), headers)
+        return RequestSpec("DELETE", draw(resource_path(endpoint)), query, headers)
     if kind == 7:
+        return RequestSpec("GET", draw(resource_path(endpoint)), draw(query_strings()), headers)
+    if kind == 8:
+        return RequestSpec("GET", draw(st.sampled_from([f"/{endpoint}", "/"])), draw(query_strings()), headers)
+    if kind == 9:
         path = draw(st.sampled_from([f"/{endpoint}/.search", "/.search"]))
         return RequestSpec("POST", path, query, headers, draw(search_bodies()))
-    if kind == 8:
-        return RequestSpec("POST", "/Bulk", query, headers, draw(bulk_bodies()))
-    if kind == 9:
-        method = draw(st.sampled_from(["POST", "PUT", "PATCH"]))
-        path = draw(st.sampled_from([f"/{endpoint}", "/Bulk", f"/{endpoint}/.search", "/Users/@id:0"]))
-        return RequestSpec(method, path, query, headers, draw(st.binary(max_size=200) | NASTY_JSON))
     if kind == 10:
+        return RequestSpec("POST", "/Bulk", query, headers, draw(bulk_bodies()))
+    if kind == 11:
+        method = draw(st.sampled_from(["POST", "PUT", "PATCH"]))
+        path = draw(st.sampled_from([f"/{endpoint}", "/Bulk", f"/{endpoint}/.search", f"/{endpoint}/@{endpoint}:0"]))
+        return RequestSpec(method, path, query, headers, draw(st.binary(max_size=200) | NASTY_JSON))
+    if kind == 12:
         return RequestSpec(draw(methods()), draw(paths()), draw(query_strings()), headers, draw(JSON))
     return RequestSpec("GET", f"/{endpoint}", query, headers, token=draw(st.sampled_from([None, "wrong", ""])))
 
@@ -570,7 +648,7 @@ def methods() -> st.SearchStrategy[str]:
 def paths() -> st.SearchStrategy[str]:
     known = ["/", "/Users", "/Groups", "/Gadgets", "/Devices", "/Schemas", "/ResourceTypes", "/Bulk", "/Me",
              "/.search", "/ServiceProviderConfig", f"/Schemas/{USER_SCHEMA}", "/ResourceTypes/User",
-             "/Users/@id:0", "/Users/.search", "//Users//", "/users", "/Users/@id:0/extra", "/Schemas/urn:nope",
+             "/Users/@Users:0", "/Users/.search", "//Users//", "/users", "/Users/@Users:0/extra", "/Schemas/urn:nope",
              "/Users?x=1", "/%2e%2e/Users", "/Users/../Groups", ""]
     return st.sampled_from(known) | st.text(max_size=30) | st.lists(TEXT, max_size=4).map("/".join)
 
