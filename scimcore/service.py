@@ -775,11 +775,24 @@ class ScimService:
     def _replace_resource(self, ctx: _Context) -> ScimResponse:
         rtype = self._rtype(ctx)
         body = self._json_body(ctx)
+
+        def replaced(current: Document) -> Document:
+            doc = normalise_resource(rtype, body)
+            self._keep_protected(rtype, current, doc)
+            return doc
+
+        return self._rewrite(rtype, ctx, replaced)
+
+    def _rewrite(self, rtype: ResourceTypeDef, ctx: _Context, change: Callable[[Document], Document]) -> ScimResponse:
+        """Read, change and write back under optimistic concurrency (RFC 7644 §3.14).
+
+        Without ``If-Match`` a write that lost a race is retried on the new version; with it, the client's
+        version is the only acceptable one and a lost race answers 412.
+        """
         for _ in range(WRITE_RETRIES):
             current = self._load(rtype, ctx)
             pinned = self._check_if_match(ctx, current)
-            doc = normalise_resource(rtype, body)
-            self._keep_protected(rtype, current, doc)
+            doc = change(current)
             check_required(rtype, doc)
             self._check_members(rtype, doc, current, ctx)
             self._prepare_password(doc, current)
@@ -854,19 +867,7 @@ class ScimService:
         delta = member_delta(rtype, body)
         if delta is not None:
             return self._patch_members(rtype, delta, ctx)
-        for _ in range(WRITE_RETRIES):
-            current = self._load(rtype, ctx)
-            pinned = self._check_if_match(ctx, current)
-            doc = apply_patch(rtype, current, body)
-            check_required(rtype, doc)
-            self._check_members(rtype, doc, current, ctx)
-            self._prepare_password(doc, current)
-            try:
-                return self._write(rtype, current, doc, ctx)
-            except PreconditionFailed:
-                if pinned is not None:
-                    raise
-        raise PreconditionFailed("The resource kept changing; try again.")
+        return self._rewrite(rtype, ctx, lambda current: apply_patch(rtype, current, body))
 
     def _patch_members(self, rtype: ResourceTypeDef, delta: MemberDelta, ctx: _Context) -> ScimResponse:
         """Member additions and removals in O(members changed): the rest of the group is never read."""
