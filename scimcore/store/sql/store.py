@@ -58,6 +58,13 @@ from scimcore.store.sql.schema import events as events_table
 MEMBERS = "members"
 CHUNK = 500
 
+# A membership row joined to the group it belongs to.
+_GROUP_OF_MEMBERSHIP = and_(
+    resources.c.directory == members.c.directory,
+    resources.c.resource_type == members.c.group_type,
+    resources.c.id == members.c.group_id,
+)
+
 
 def normalise_url(url: str) -> str:
     """Accept ``postgresql://`` and ``postgres://`` URLs and point them at psycopg 3."""
@@ -565,14 +572,7 @@ class SqlStore:
                 raise _stale(rtype, resource_id, version, expected_version)
             groups = conn.execute(
                 select(resources.c.id, resources.c.resource_type, resources.c.doc)
-                .join(
-                    members,
-                    and_(
-                        members.c.directory == resources.c.directory,
-                        members.c.group_type == resources.c.resource_type,
-                        members.c.group_id == resources.c.id,
-                    ),
-                )
+                .join(members, _GROUP_OF_MEMBERSHIP)
                 .where(members.c.directory == directory, members.c.member_id == resource_id)
                 .order_by(members.c.seq)
             ).all()
@@ -606,21 +606,7 @@ class SqlStore:
 
     def groups_of(self, member_id: str, *, directory: str = DEFAULT_DIRECTORY) -> list[MemberRef]:
         """The groups listing ``member_id``, in the order they were joined."""
-        with self._tx() as conn:
-            rows = conn.execute(
-                select(members.c.group_id, members.c.group_type, resources.c.doc)
-                .join(
-                    resources,
-                    and_(
-                        resources.c.directory == members.c.directory,
-                        resources.c.resource_type == members.c.group_type,
-                        resources.c.id == members.c.group_id,
-                    ),
-                )
-                .where(members.c.directory == directory, members.c.member_id == member_id)
-                .order_by(members.c.seq)
-            )
-            return [MemberRef(gid, self._load_doc(doc).get("displayName")) for gid, _, doc in rows]
+        return self.groups_of_many([member_id], directory=directory)[member_id]
 
     def groups_of_many(
         self, member_ids: Iterable[str], *, directory: str = DEFAULT_DIRECTORY
@@ -633,14 +619,7 @@ class SqlStore:
             for start in range(0, len(wanted), CHUNK):
                 rows = conn.execute(
                     select(members.c.member_id, members.c.group_id, display)
-                    .join(
-                        resources,
-                        and_(
-                            resources.c.directory == members.c.directory,
-                            resources.c.resource_type == members.c.group_type,
-                            resources.c.id == members.c.group_id,
-                        ),
-                    )
+                    .join(resources, _GROUP_OF_MEMBERSHIP)
                     .where(members.c.directory == directory, members.c.member_id.in_(wanted[start : start + CHUNK]))
                     .order_by(members.c.seq)
                 )
