@@ -201,7 +201,9 @@ def serve(
     limits = ServiceConfig(cursor_secret=cursor_secret.encode("utf-8") if cursor_secret else None)
     if rate_limit is not None:
         limits = replace(limits, rate_limit_requests=rate_limit.requests, rate_limit_seconds=rate_limit.seconds)
-    service = ScimService(store, authenticator=authenticator, config=limits)
+    # In memory, nothing outside this process could ever read the event log: keep no events there.
+    emit_events = not isinstance(store, MemoryStore)
+    service = ScimService(store, authenticator=authenticator, config=limits, emit_events=emit_events)
     startup: list[Callable[[], Awaitable[None]]] = []
     shutdown: list[Callable[[], Awaitable[None]]] = []
     if directory_store is not None and isinstance(store, Outbox):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from scimcore import bulk, discovery, profiles
+from scimcore import bulk, codec, discovery, profiles
 from scimcore.auth import Authenticator
 from scimcore.cursors import CursorCodec
 from scimcore.emitter import ChangeEvents
@@ -159,7 +159,7 @@ def _refuse_unstorable(doc: Any) -> None:
 
 
 def _dumps(doc: Any) -> bytes:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return codec.dumps(doc)
 
 
 @dataclass(frozen=True, slots=True)

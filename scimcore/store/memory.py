@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any
 
+from scimcore.codec import dumps_tight as dumps
+from scimcore.codec import loads
 from scimcore.directories import Directory, TokenRecord
 from scimcore.errors import InvalidCursor, NotFound, PreconditionFailed, Uniqueness
 from scimcore.events import Event, StoredEvent
 from scimcore.filter.ast import And, Compare, Expr
 from scimcore.filter.evaluate import compile_predicate
 from scimcore.filter.sort import sort_documents
-from scimcore.schema.documents import json_copy
 from scimcore.schema.registry import ResourceTypeDef
 from scimcore.store.port import (
     DEFAULT_DIRECTORY,
@@ -41,29 +43,63 @@ MEMBERS = "members"
 
 
 IndexKey = tuple[str | None, str, str | None]  # (extension, attribute, sub-attribute)
+Holders = str | set[str]  # the one id holding an index value, or the set of them when several do
+Member = str | dict[str, Any]  # a member as its ``type`` alone (the common case), or the whole member
 
 
 @dataclass(slots=True)
 class _Table:
-    docs: dict[str, Document] = field(default_factory=dict)
-    members: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
-    indexes: dict[IndexKey, dict[Any, set[str]]] = field(default_factory=dict)
+    rows: dict[str, bytes] = field(default_factory=dict)  # id -> compact JSON of the document without members
+    members: dict[str, dict[str, Member]] = field(default_factory=dict)
+    indexes: dict[IndexKey, dict[Any, Holders]] = field(default_factory=dict)
     case_exact: dict[IndexKey, bool] = field(default_factory=dict)
     seq: dict[str, int] = field(default_factory=dict)  # insertion number of each id, for stable order
     next_seq: int = 0
-    order: list[Document] | None = None  # documents in insertion order; rebuilt after a write
-    sorted_by: dict[tuple[str, bool], list[Document]] = field(default_factory=dict)  # sort results per write
+    order: list[str] | None = None  # ids in insertion order; rebuilt after a write
+    sorted_by: dict[tuple[str, bool], list[str]] = field(default_factory=dict)  # sorted ids per write
 
     def changed(self) -> None:
         """Forget derived orderings after a write."""
         self.order = None
         self.sorted_by.clear()
 
-    def in_order(self) -> list[Document]:
-        """Every document in insertion order (cached until the next write)."""
+    def in_order(self) -> list[str]:
+        """Every id in insertion order (cached until the next write)."""
         if self.order is None:
-            self.order = list(self.docs.values())
+            self.order = list(self.rows)
         return self.order
+
+    def load(self, resource_id: str) -> Document | None:
+        """A fresh decoded copy of the document with ``resource_id``, or ``None``."""
+        row = self.rows.get(resource_id)
+        return None if row is None else loads(row)
+
+    def member_docs(self, resource_id: str) -> list[dict[str, Any]]:
+        """The members of a group as SCIM member objects, in the order they joined."""
+        return [_unpack_member(value, member) for value, member in self.members.get(resource_id, {}).items()]
+
+
+def _pack_member(item: Mapping[str, Any]) -> Member:
+    """A member kept as its ``type`` string when it carries nothing but ``value`` and ``type``."""
+    kind = item.get("type")
+    if len(item) == 2 and isinstance(kind, str) and kind:
+        return kind
+    if len(item) == 1:
+        return ""
+    return {k: v for k, v in item.items() if k != "value"}
+
+
+def _unpack_member(value: str, member: Member) -> dict[str, Any]:
+    if isinstance(member, str):
+        return {"value": value, "type": member} if member else {"value": value}
+    return {"value": value, **member}
+
+
+def _holders(index: Mapping[Any, Holders], value: Any) -> Iterable[str]:
+    found = index.get(value)
+    if found is None:
+        return ()
+    return (found,) if isinstance(found, str) else found
 
 
 @dataclass(slots=True)
@@ -94,7 +130,11 @@ class MemoryStore:
         target = self._directories.get(directory)
         pending = bool(target and target.webhook_url)
         for event in events:
-            self._events.append(_EventRow(len(self._events) + 1, event, "pending" if pending else "stored"))
+            # The event is kept without its data, which waits as compact JSON until it is read.
+            head = replace(event, data=_NO_DATA)
+            self._events.append(
+                _EventRow(len(self._events) + 1, head, dumps(event.data), "pending" if pending else "stored")
+            )
 
     def claim_events(self, now: float, limit: int, lease_seconds: float) -> list[StoredEvent]:
         """Lease due pending events, at most the oldest undelivered one per resource key."""
@@ -229,7 +269,9 @@ class MemoryStore:
         return table
 
     @staticmethod
-    def _index_values(doc: Mapping[str, Any], key: IndexKey, case_exact: bool) -> set[Any]:
+    def _index_values(doc: Mapping[str, Any] | None, key: IndexKey, case_exact: bool) -> set[Any]:
+        if doc is None:
+            return set()
         extension, name, sub = key
         container = doc if extension is None else doc.get(extension) or {}
         value = container.get(name)
@@ -242,26 +284,44 @@ class MemoryStore:
 
     def _check_unique(self, rtype: ResourceTypeDef, table: _Table, doc: Mapping[str, Any]) -> None:
         for attr in unique_attributes(rtype):
-            key = (None, attr.name, None)
             value = doc.get(attr.name)
             if value is None:
                 continue
-            holders = table.indexes[key].get(_norm(value, attr.case_exact), set())
-            if holders - {doc["id"]}:
+            holders = _holders(table.indexes[(None, attr.name, None)], _norm(value, attr.case_exact))
+            if any(holder != doc["id"] for holder in holders):
                 raise Uniqueness(f"A {rtype.name} with {attr.name} '{value}' already exists.")
 
-    def _index(self, table: _Table, doc: Mapping[str, Any], add: bool) -> None:
-        rid = doc["id"]
+    def _reindex(
+        self, table: _Table, rid: str, before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
+    ) -> None:
+        """Move ``rid`` in every index from the values of ``before`` to those of ``after`` (only what changed)."""
         for key, index in table.indexes.items():
-            for value in self._index_values(doc, key, table.case_exact[key]):
-                if add:
-                    index.setdefault(value, set()).add(rid)
-                else:
-                    holders = index.get(value)
-                    if holders is not None:
-                        holders.discard(rid)
-                        if not holders:
-                            del index[value]
+            case_exact = table.case_exact[key]
+            old = self._index_values(before, key, case_exact)
+            new = self._index_values(after, key, case_exact)
+            if old == new:
+                continue
+            for value in old - new:
+                holders = index.get(value)
+                if holders is None:
+                    continue
+                if isinstance(holders, str):
+                    if holders == rid:
+                        del index[value]
+                    continue
+                holders.discard(rid)
+                if len(holders) == 1:
+                    index[value] = next(iter(holders))
+                elif not holders:
+                    del index[value]
+            for value in new - old:
+                holders = index.get(value)
+                if holders is None:
+                    index[value] = rid
+                elif isinstance(holders, set):
+                    holders.add(rid)
+                elif holders != rid:
+                    index[value] = {holders, rid}
 
     def _link(self, dir_: _Directory, rtype: ResourceTypeDef, gid: str, values: Iterable[str], add: bool) -> None:
         for value in values:
@@ -275,19 +335,21 @@ class MemoryStore:
                         del dir_.member_of[value]
 
     @staticmethod
-    def _split_members(rtype: ResourceTypeDef, doc: Document) -> tuple[Document, dict[str, dict[str, Any]] | None]:
+    def _split_members(rtype: ResourceTypeDef, doc: Document) -> tuple[Document, dict[str, Member] | None]:
         if rtype.attr(MEMBERS) is None:
             return doc, None
         body = dict(doc)
         members = body.pop(MEMBERS, None) or []
-        return body, {m["value"]: dict(m) for m in members if isinstance(m, dict) and "value" in m}
+        return body, {m["value"]: _pack_member(m) for m in members if isinstance(m, dict) and "value" in m}
 
-    def _render(self, table: _Table, doc: Document, omit: frozenset[str]) -> Document:
-        out: Document = {k: json_copy(v) for k, v in doc.items() if k not in omit}
-        members = table.members.get(doc["id"])
-        if members and MEMBERS not in omit:
-            out[MEMBERS] = [dict(m) for m in members.values()]
-        return out
+    @staticmethod
+    def _render(table: _Table, doc: Document, omit: frozenset[str]) -> Document:
+        """Finish a freshly decoded document for a caller: drop ``omit``, add the members."""
+        for key in omit:
+            doc.pop(key, None)
+        if MEMBERS not in omit and table.members.get(doc["id"]):
+            doc[MEMBERS] = table.member_docs(doc["id"])
+        return doc
 
     # -- port ---------------------------------------------------------------------------------------
     def get(
@@ -301,7 +363,7 @@ class MemoryStore:
         """The document with ``resource_id`` (a copy), or ``None``."""
         with self._lock:
             table = self._table(rtype, directory)
-            doc = table.docs.get(resource_id)
+            doc = table.load(resource_id)
             return None if doc is None else self._render(table, doc, omit)
 
     def search(self, rtype: ResourceTypeDef, query: Query, *, directory: str = DEFAULT_DIRECTORY) -> Page:
@@ -312,55 +374,61 @@ class MemoryStore:
         """
         with self._lock:
             table = self._table(rtype, directory)
-            if query.filter is None:
-                matched = table.in_order()
-                if query.sort_by is not None:
-                    key = (_path_key(query.sort_by), query.descending)
-                    cached = table.sorted_by.get(key)
-                    if cached is None:
-                        cached = table.sorted_by[key] = sort_documents(matched, query.sort_by, query.descending)
-                    matched = cached
-            else:
-                predicate = compile_predicate(query.filter)
-                needs_members = _mentions(query.filter, MEMBERS)
-                matched = [
-                    doc
-                    for doc in self._candidates(table, query.filter)
-                    if predicate(self._with_members(table, doc) if needs_members else doc)
-                ]
-                if query.sort_by is not None:
-                    matched = sort_documents(matched, query.sort_by, query.descending)
-            total = len(matched)
             try:
                 start = offset_position(query)
             except ValueError:
                 raise InvalidCursor(f"Cursor position {query.after!r} is not one this store issued.") from None
+            if query.filter is None:
+                ids = table.in_order()
+                if query.sort_by is not None:
+                    key = (_path_key(query.sort_by), query.descending)
+                    cached = table.sorted_by.get(key)
+                    if cached is None:
+                        cached = table.sorted_by[key] = self._sorted_ids(table, ids, query.sort_by, query.descending)
+                    ids = cached
+                total = len(ids)
+                stop = total if query.count is None else start + max(query.count, 0)
+                page = [self._render(table, loads(table.rows[rid]), query.omit) for rid in ids[start:stop]]
+                return cursor_page(query, total, start, page)
+            predicate = compile_predicate(query.filter)
+            needs_members = _mentions(query.filter, MEMBERS)
+            matched: list[Document] = []
+            for rid in self._candidates(table, query.filter):
+                doc = loads(table.rows[rid])
+                members = table.members.get(rid) if needs_members else None
+                if predicate({**doc, MEMBERS: table.member_docs(rid)} if members else doc):
+                    matched.append(doc)
+            if query.sort_by is not None:
+                matched = sort_documents(matched, query.sort_by, query.descending)
+            total = len(matched)
             stop = total if query.count is None else start + max(query.count, 0)
             page = [self._render(table, doc, query.omit) for doc in matched[start:stop]]
             return cursor_page(query, total, start, page)
 
-    def _with_members(self, table: _Table, doc: Document) -> Document:
-        members = table.members.get(doc["id"])
-        return {**doc, MEMBERS: list(members.values())} if members else doc
+    @staticmethod
+    def _sorted_ids(table: _Table, ids: list[str], sort_by: Any, descending: bool) -> list[str]:
+        docs = [loads(table.rows[rid]) for rid in ids]
+        key_of = {id(doc): rid for doc, rid in zip(docs, ids, strict=True)}
+        return [key_of[id(doc)] for doc in sort_documents(docs, sort_by, descending)]
 
-    def _candidates(self, table: _Table, expr: Expr | None) -> list[Document]:
+    def _candidates(self, table: _Table, expr: Expr | None) -> Iterable[str]:
         lookup = _index_lookup(expr, table.indexes.keys()) if expr is not None else None
         if lookup is not None:
             key, op, value = lookup
             index = table.indexes[key]
             wanted = _norm(value, table.case_exact[key])
             if op == "eq":
-                ids: Iterable[str] = index.get(wanted, ())
+                ids: Iterable[str] = _holders(index, wanted)
             else:
                 # A substring term scans the index's distinct values, not the documents; the filter is
                 # still evaluated on every candidate afterwards, so this only narrows.
                 test = {"co": str.__contains__, "sw": str.startswith, "ew": str.endswith}[op]
-                ids = {i for k, holders in index.items() if isinstance(k, str) and test(k, wanted) for i in holders}
-            return sorted((table.docs[i] for i in ids if i in table.docs), key=lambda d: table.seq[d["id"]])
+                ids = {i for k in index if isinstance(k, str) and test(k, wanted) for i in _holders(index, k)}
+            return sorted((i for i in ids if i in table.rows), key=table.seq.__getitem__)
         if expr is not None and isinstance(expr, Compare) and expr.op == "eq" and expr.path.attr.name == "id":
-            doc = table.docs.get(str(expr.value))
-            return [doc] if doc is not None else []
-        return list(table.docs.values())
+            rid = str(expr.value)
+            return [rid] if rid in table.rows else []
+        return table.in_order()
 
     def create(
         self,
@@ -373,18 +441,19 @@ class MemoryStore:
         """Store a new document (its ``id`` and ``meta`` already set) and its events."""
         with self._lock:
             table = self._table(rtype, directory)
-            if doc["id"] in table.docs:
-                raise Uniqueness(f"A {rtype.name} with id '{doc['id']}' already exists.")
+            rid = doc["id"]
+            if rid in table.rows:
+                raise Uniqueness(f"A {rtype.name} with id '{rid}' already exists.")
             self._check_unique(rtype, table, doc)
-            body, members = self._split_members(rtype, json_copy(doc))
-            table.docs[doc["id"]] = body
-            table.seq[doc["id"]] = table.next_seq
+            body, members = self._split_members(rtype, doc)
+            table.rows[rid] = dumps(body)
+            table.seq[rid] = table.next_seq
             table.next_seq += 1
             table.changed()
-            self._index(table, body, True)
+            self._reindex(table, rid, None, body)
             if members is not None:
-                table.members[doc["id"]] = members
-                self._link(self._dirs[directory], rtype, doc["id"], members, True)
+                table.members[rid] = members
+                self._link(self._dirs[directory], rtype, rid, members, True)
             self._append_events(directory, events)
 
     def replace(
@@ -399,19 +468,19 @@ class MemoryStore:
         """Replace a document if its version is still ``expected_version``, with its events."""
         with self._lock:
             table = self._table(rtype, directory)
-            current = self._current(rtype, table, doc["id"], expected_version)
+            rid = doc["id"]
+            current = self._current(rtype, table, rid, expected_version)
             self._check_unique(rtype, table, doc)
-            body, members = self._split_members(rtype, json_copy(doc))
-            self._index(table, current, False)
-            table.docs[doc["id"]] = body
+            body, members = self._split_members(rtype, doc)
+            table.rows[rid] = dumps(body)
             table.changed()
-            self._index(table, body, True)
+            self._reindex(table, rid, current, body)
             if members is not None:
                 dir_ = self._dirs[directory]
-                old = table.members.get(doc["id"], {})
-                self._link(dir_, rtype, doc["id"], [v for v in old if v not in members], False)
-                self._link(dir_, rtype, doc["id"], [v for v in members if v not in old], True)
-                table.members[doc["id"]] = members
+                old = table.members.get(rid, {})
+                self._link(dir_, rtype, rid, [v for v in old if v not in members], False)
+                self._link(dir_, rtype, rid, [v for v in members if v not in old], True)
+                table.members[rid] = members
             self._append_events(directory, events)
 
     def change_members(
@@ -438,21 +507,21 @@ class MemoryStore:
             for item in add:
                 value = item["value"]
                 if value not in members:
-                    members[value] = dict(item)
+                    members[value] = _pack_member(item)
                     added.append(value)
             dir_ = self._dirs[directory]
             self._link(dir_, rtype, resource_id, [v for v in removed if v not in members], False)
             self._link(dir_, rtype, resource_id, added, True)
             if added or removed:
-                updated = {**current, "meta": dict(next_meta(current["meta"]))}
-                table.docs[resource_id] = updated
+                current["meta"] = dict(next_meta(current["meta"]))
+                table.rows[resource_id] = dumps(current)
                 table.changed()
                 if events is not None:
-                    self._append_events(directory, events(added, removed, updated))
+                    self._append_events(directory, events(added, removed, current))
             return added, removed
 
     def _current(self, rtype: ResourceTypeDef, table: _Table, resource_id: str, expected: str | None) -> Document:
-        current = table.docs.get(resource_id)
+        current = table.load(resource_id)
         if current is None:
             raise NotFound(f"{rtype.name} '{resource_id}' not found.")
         if expected is not None and current["meta"]["version"] != expected:
@@ -476,8 +545,8 @@ class MemoryStore:
             table = self._table(rtype, directory)
             current = self._current(rtype, table, resource_id, expected_version)
             dir_ = self._dirs[directory]
-            self._index(table, current, False)
-            del table.docs[resource_id]
+            self._reindex(table, resource_id, current, None)
+            del table.rows[resource_id]
             del table.seq[resource_id]
             table.changed()
             own = table.members.pop(resource_id, None)
@@ -489,11 +558,12 @@ class MemoryStore:
                 group_members = group_table.members.get(gid)
                 if group_members is not None:
                     group_members.pop(resource_id, None)
-                group = group_table.docs.get(gid)
+                group = group_table.load(gid)
                 if group is not None:
                     left.append(MemberRef(gid, group.get("displayName")))
                     if next_meta is not None:
-                        group_table.docs[gid] = {**group, "meta": dict(next_meta(group["meta"]))}
+                        group["meta"] = dict(next_meta(group["meta"]))
+                        group_table.rows[gid] = dumps(group)
                         group_table.changed()
             if events is not None:
                 self._append_events(directory, events(current, left))
@@ -507,7 +577,7 @@ class MemoryStore:
                 return []
             out = []
             for gid, gtype in dir_.member_of.get(member_id, {}).items():
-                doc = dir_.tables[gtype].docs.get(gid)
+                doc = dir_.tables[gtype].load(gid)
                 if doc is not None:
                     out.append(MemberRef(gid, doc.get("displayName")))
             return out
@@ -528,7 +598,7 @@ class MemoryStore:
                 return found
             for rid in ids:
                 for name, table in dir_.tables.items():
-                    if rid in table.docs:
+                    if rid in table.rows:
                         found[rid] = name
                         break
             return found
@@ -545,7 +615,8 @@ class MemoryStore:
 @dataclass(slots=True)
 class _EventRow:
     seq: int
-    event: Event
+    event: Event  # without its data
+    data: bytes
     status: str
     attempts: int = 0
     last_error: str | None = None
@@ -553,7 +624,11 @@ class _EventRow:
     locked_until: float = 0.0
 
     def stored(self) -> StoredEvent:
-        return StoredEvent(self.seq, self.event, self.status, self.attempts, self.last_error)
+        event = replace(self.event, data=loads(self.data))
+        return StoredEvent(self.seq, event, self.status, self.attempts, self.last_error)
+
+
+_NO_DATA: Mapping[str, Any] = MappingProxyType({})
 
 
 def _mentions(expr: Expr, attr_name: str) -> bool:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from scimcore.events import EventFactory
+from scimcore.filter.parser import parse_filter
 from scimcore.schema.documents import json_copy
 from scimcore.store.memory import MemoryStore
-from scimcore.testing import USER, OutboxContract, StoreContract, user_doc
+from scimcore.store.port import DEFAULT_DIRECTORY, Query
+from scimcore.testing import GROUP, USER, OutboxContract, StoreContract, group_doc, user_doc
 
 
 class TestMemoryStore(StoreContract):
@@ -37,3 +40,52 @@ def test_clear_forgets_everything() -> None:
     store.create(USER, user_doc("u1", "a"))
     store.clear()
     assert store.get(USER, "u1") is None
+
+
+def test_documents_are_kept_apart_from_callers() -> None:
+    """Changing the stored input or a returned document leaves the stored document as it was."""
+    store = MemoryStore()
+    doc = user_doc("u1", "a", emails=[{"value": "a@corp.local", "type": "work"}])
+    store.create(USER, doc)
+    doc["emails"][0]["value"] = "changed@corp.local"
+    first = store.get(USER, "u1")
+    assert first is not None
+    first["emails"].append({"value": "b@corp.local"})
+    again = store.get(USER, "u1")
+    assert again is not None and again["emails"] == [{"value": "a@corp.local", "type": "work"}]
+
+
+def test_shared_index_value_survives_the_removal_of_one_holder() -> None:
+    """Two users with one displayName are both found; after one is deleted the other still is."""
+    store = MemoryStore()
+    store.create(USER, user_doc("u1", "a", displayName="Same Name"))
+    store.create(USER, user_doc("u2", "b", displayName="same name"))
+    query = Query(filter=parse_filter('displayName eq "SAME NAME"', USER))
+    assert [d["id"] for d in store.search(USER, query).resources] == ["u1", "u2"]
+    store.delete(USER, "u1", None)
+    assert [d["id"] for d in store.search(USER, query).resources] == ["u2"]
+    store.delete(USER, "u2", None)
+    assert store.search(USER, query).resources == []
+
+
+def test_members_keep_every_attribute_they_were_given() -> None:
+    """A member with a display name keeps it; a plain member comes back as value and type."""
+    store = MemoryStore()
+    store.create(USER, user_doc("u1", "a"))
+    store.create(USER, user_doc("u2", "b"))
+    group = group_doc("g1", "One")
+    group["members"] = [{"value": "u1", "type": "User", "display": "Ann"}, {"value": "u2", "type": "User"}]
+    store.create(GROUP, group)
+    stored = store.get(GROUP, "g1")
+    assert stored is not None
+    assert stored["members"] == [{"value": "u1", "type": "User", "display": "Ann"}, {"value": "u2", "type": "User"}]
+
+
+def test_event_data_reads_back_whole() -> None:
+    """An event's data is read back equal to what was recorded."""
+    store = MemoryStore()
+    doc = user_doc("u1", "a")
+    factory = EventFactory(DEFAULT_DIRECTORY, "2026-01-01T00:00:00Z")
+    store.create(USER, doc, events=[factory.make("user.created", doc, "u1")])
+    [stored] = store.list_events(DEFAULT_DIRECTORY)
+    assert stored.event.data == doc and stored.event.type == "user.created"
