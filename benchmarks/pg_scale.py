@@ -17,6 +17,8 @@ import statistics
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -28,10 +30,11 @@ USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 BASE = "http://bench/scim/v2"
 HEADERS = {"content-type": "application/scim+json"}
+RESULTS = Path(__file__).resolve().parent / "results"
 TARGETS_MS = {"userName eq": 2.0, "member add/remove": 5.0, "GET group without members": 2.0, "cursor page": 10.0}
 
 
-def load(url: str, users: int, members: int) -> tuple[list[str], str]:
+def load(url: str, users: int, members: int) -> tuple[list[str], str, float]:
     """Create the schema with SqlStore, then COPY users, the big group and its members."""
     SqlStore(url).close()
     meta = {"resourceType": "User", "created": "2026-01-01T00:00:00.000Z",
@@ -72,8 +75,9 @@ def load(url: str, users: int, members: int) -> tuple[list[str], str]:
         )
         conn.commit()
         conn.execute("ANALYZE")
-    print(f"loaded {users:,} users and a {members:,}-member group in {time.perf_counter() - started:.1f} s")
-    return ids, group_id
+    elapsed = time.perf_counter() - started
+    print(f"loaded {users:,} users and a {members:,}-member group in {elapsed:.1f} s")
+    return ids, group_id, elapsed
 
 
 def timed(label: str, runs: int, request: Callable[[int], ScimRequest], service: ScimService) -> dict[str, Any]:
@@ -108,7 +112,8 @@ def main() -> None:
         admin.execute(f'CREATE DATABASE "{name}"')
     url = f"{args.url.rsplit('/', 1)[0]}/{name}"
     try:
-        ids, group_id = load(url, args.users, args.members)
+        started = datetime.now(UTC).replace(microsecond=0)
+        ids, group_id, load_seconds = load(url, args.users, args.members)
         store = SqlStore(url)
         service = ScimService(store, emit_events=False)
         outsiders = ids[args.members : args.members + args.runs + 40]
@@ -138,7 +143,15 @@ def main() -> None:
         for row in results:
             print(f"{row['scenario']:<28}{row['p50_ms']:>10}{row['p95_ms']:>10}{row['target_p50_ms']:>12}  "
                   f"{'yes' if row['met'] else 'NO'}")
-        print(json.dumps({"users": args.users, "members": args.members, "runs": args.runs, "results": results}))
+        with psycopg.connect(url) as conn:
+            row = conn.execute("SHOW server_version").fetchone()
+        report = {"started": started.isoformat(), "users": args.users, "members": args.members, "runs": args.runs,
+                  "load_seconds": round(load_seconds, 1), "server_version": row[0].split()[0] if row else None,
+                  "results": results}
+        out = RESULTS / f"{started.strftime('%Y%m%dT%H%M%SZ')}-pg.json"
+        out.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"wrote {out.relative_to(RESULTS.parent.parent)} (python benchmarks/run.py --docs-from RESULT_JSON "
+              "rewrites docs/performance.md with it)")
     finally:
         if not args.keep:
             with psycopg.connect(args.url, autocommit=True) as admin:

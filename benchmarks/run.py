@@ -486,7 +486,8 @@ def markdown(report: dict) -> str:
     lines.append("")
     lines.append(f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; Linux {m['kernel']}; Python "
                  f"{m['python']}; uvicorn {m['uvicorn']} (uvloop {'yes' if m['uvloop'] else 'no'}, httptools "
-                 f"{'yes' if m['httptools'] else 'no'}); {m['wrk']}; scimcore {m['scimcore']} at "
+                 f"{'yes' if m['httptools'] else 'no'}); orjson {'yes' if m.get('orjson') else 'no'}; {m['wrk']}; "
+                 f"scimcore {m['scimcore']} at "
                  f"{m['scimcore_commit']}; scim2-server {report['peer']['scim2-server']} (scim2-models "
                  f"{report['peer']['scim2-models']}, pydantic {report['peer']['pydantic']}).")
     lines.append("")
@@ -696,10 +697,7 @@ on another machine, are given in brackets; the verdicts use this run's numbers o
 each target (the "≈ N×" in brackets is the issue's estimate of the same thing against its own peer figures).
 
 {targets_markdown(report)}
-Not measured by this suite: issue 5's PostgreSQL targets (1,000,000 users, a 100,000-member group, in-process
-latencies) need a bulk loader and a PostgreSQL run of their own.
-
-{scaling_section}{profile_section}## Reading the numbers
+{scaling_section}{postgres_markdown()}{profile_section}## Reading the numbers
 
 {contention}- All three servers run on the same uvicorn (the h11 protocol and asyncio loop it picks when neither
   httptools nor uvloop is installed, in each virtualenv), with the settings of `scimcore serve` and access logging off
@@ -709,8 +707,38 @@ latencies) need a bulk loader and a PostgreSQL run of their own.
 - The machine has {report['machine']['cores']} cores: wrk and the server share them, as they would on a
   small container; absolute numbers move with the machine, the ratios much less.
 - In-process numbers leave out the HTTP server and the network: they show the cost of the library itself.
+- scimcore encodes responses and its in-memory rows with orjson, which its `server` extra installs; without
+  orjson it falls back to the standard library's `json` (the machine line above says which ran).
 """
     DOCS.write_text(text)
+
+
+def postgres_markdown() -> str:
+    """The section on the latest ``benchmarks/pg_scale.py`` result, if there is one."""
+    runs = sorted(RESULTS.glob("*-pg.json"))
+    if not runs:
+        return ""
+    pg = json.loads(runs[-1].read_text())
+    rows = "\n".join(
+        f"| {r['scenario']} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | ≤ {r['target_p50_ms']:g} | "
+        f"{'**met**' if r['met'] else '**not met**'} |" for r in pg["results"])
+    return f"""## PostgreSQL at scale (issue 5)
+
+```sh
+python benchmarks/pg_scale.py
+```
+
+It bulk-loads {pg['users']:,} users and a {pg['members']:,}-member group with `COPY` into a scratch database on
+the local PostgreSQL server (`--url`, default `postgresql://postgres@127.0.0.1:5432/postgres`), then sends
+{pg['runs']} requests of each kind through `ScimService.handle` over `SqlStore` (in-process, no HTTP) and reports
+milliseconds per request. The scratch database is dropped afterwards. Latest: `benchmarks/results/{runs[-1].name}`
+(run {pg['started']}, PostgreSQL {pg.get('server_version', '?')}, loaded in {pg['load_seconds']:.1f} s).
+
+| request | p50 ms | p95 ms | target p50 | met? |
+|---|---:|---:|---:|---|
+{rows}
+
+"""
 
 
 def contention_note(report: dict) -> str:

@@ -602,7 +602,10 @@ class ScimService:
             if params.get("startIndex") not in (None, ""):
                 raise InvalidValue("Use either 'cursor' or 'startIndex' for paging, not both (RFC 9865 §2).")
             after = self._cursors.open(str(cursor), self._query_fingerprint(rtype, params))
-        return Query(expr, sort_path, descending, start, count, self._omit(rtype, projection), after)
+        groups_attr = rtype.attr("groups")
+        with_groups = groups_attr is not None and groups_attr.mutability == "readOnly"
+        with_groups = with_groups and bool(projection.wants(None, groups_attr))  # type: ignore[arg-type]
+        return Query(expr, sort_path, descending, start, count, self._omit(rtype, projection), after, with_groups)
 
     @staticmethod
     def _query_fingerprint(rtype: ResourceTypeDef, params: Mapping[str, Any]) -> str:
@@ -616,8 +619,9 @@ class ScimService:
         projection = self._projection(ctx, params)
         query = self._query(rtype, params, projection)
         page: Page = self.store.search(rtype, query, directory=ctx.directory)
-        groups_attr = rtype.attr("groups")
-        if len(page.resources) > 1 and groups_attr is not None and projection.wants(None, groups_attr):
+        if page.groups is not None:
+            ctx.extra["groups"] = page.groups
+        elif len(page.resources) > 1 and query.with_groups:
             # One look-up for the whole page instead of one per resource.
             ids = [d["id"] for d in page.resources]
             ctx.extra["groups"] = self.store.groups_of_many(ids, directory=ctx.directory)

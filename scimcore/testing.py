@@ -197,6 +197,17 @@ class StoreContract:
         found = store.groups_of_many(["u1", "u2"])
         assert {k: [(r.group_id, r.display) for r in v] for k, v in found.items()} == {"u1": [("g1", "One")], "u2": []}
 
+    def test_groups_read_with_a_page_match_groups_of_many(self, store: Store) -> None:
+        """A page read with_groups carries either no groups or exactly those of groups_of_many."""
+        store.create(USER, user_doc("u1", "a"))
+        store.create(USER, user_doc("u2", "b"))
+        store.create(GROUP, group_doc("g1", "One", ["u1", "u2"]))
+        store.create(GROUP, group_doc("g2", "Two", ["u1"]))
+        page = store.search(USER, Query(with_groups=True))
+        if page.groups is not None:
+            assert page.groups == store.groups_of_many(["u1", "u2"])
+            assert [r.group_id for r in page.groups["u1"]] == ["g1", "g2"]
+
     def test_change_members_adds_and_removes(self, store: Store) -> None:
         """change_members reports what it really added and removed."""
         for i in range(3):

@@ -36,6 +36,8 @@ class Query:
     ``after`` asks for cursor paging (RFC 9865): ``""`` for the first page, otherwise a position the store
     returned as :attr:`Page.next_after`; ``start_index`` is ignored then.  ``omit`` names top-level
     attributes the caller will not return, so the store need not read them (``members`` above all).
+    ``with_groups`` says the caller will render ``User.groups`` (RFC 7643 §4.1.2): a store that can read the
+    groups of the page's resources in the same round trip may return them as :attr:`Page.groups`.
     """
 
     filter: Expr | None = None
@@ -45,6 +47,7 @@ class Query:
     count: int | None = None
     omit: frozenset[str] = field(default_factory=frozenset)
     after: str | None = None
+    with_groups: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +56,15 @@ class Page:
 
     For cursor queries ``next_after`` is the store's position after this page, or ``None`` on the last page;
     ``before`` is the position of the page before this one (``""`` for the first page), or ``None`` when
-    this is the first page.
+    this is the first page.  ``groups``, when not ``None``, holds the groups of every resource of the page
+    (see :attr:`Query.with_groups`); ``None`` leaves the caller to ask :meth:`Store.groups_of_many`.
     """
 
     total: int
     resources: list[Document]
     next_after: str | None = None
     before: str | None = None
+    groups: dict[str, list[MemberRef]] | None = None
 
 
 def offset_position(query: Query) -> int:

@@ -9,8 +9,9 @@ import pytest
 
 pytest.importorskip("sqlalchemy")
 
+from scimcore.store.port import MemberRef, Query  # noqa: E402
 from scimcore.store.sql import SqlStore  # noqa: E402
-from scimcore.testing import OutboxContract, StoreContract  # noqa: E402
+from scimcore.testing import GROUP, USER, OutboxContract, StoreContract, group_doc, user_doc  # noqa: E402
 
 
 class TestSqliteStore(StoreContract):
@@ -78,3 +79,17 @@ def test_two_dispatchers_share_the_outbox_on_postgres(postgres_url: str) -> None
     finally:
         first.close()
         second.close()
+
+
+def test_sql_store_reads_a_pages_groups_with_the_page(tmp_path: Path) -> None:
+    """SqlStore answers a with_groups query with the groups of every resource of the page."""
+    store = SqlStore(f"sqlite:///{tmp_path / 'scim.db'}")
+    try:
+        store.create(USER, user_doc("u1", "a"))
+        store.create(USER, user_doc("u2", "b"))
+        store.create(GROUP, group_doc("g1", "One", ["u1"]))
+        page = store.search(USER, Query(with_groups=True))
+        assert page.groups == {"u1": [MemberRef("g1", "One")], "u2": []}
+        assert store.search(USER, Query()).groups is None
+    finally:
+        store.close()

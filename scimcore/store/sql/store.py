@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import (
@@ -284,9 +285,13 @@ class SqlStore:
         """Filter, sort and page in SQL when exact; otherwise filter and sort in Python."""
         with self._tx() as conn:
             try:
-                return self._search_sql(conn, rtype, query, directory)
+                page = self._search_sql(conn, rtype, query, directory)
             except NotPushable:
-                return self._search_python(conn, rtype, query, directory)
+                page = self._search_python(conn, rtype, query, directory)
+            if query.with_groups and page.resources:
+                ids = [doc["id"] for doc in page.resources]
+                page = replace(page, groups=self._groups_of_many(conn, ids, directory))
+            return page
 
     def _sort_column(self, rtype: ResourceTypeDef, path: Path) -> Any:
         attr = path.attr
@@ -612,19 +617,24 @@ class SqlStore:
         self, member_ids: Iterable[str], *, directory: str = DEFAULT_DIRECTORY
     ) -> dict[str, list[MemberRef]]:
         """The groups of each of ``member_ids``, in one query per chunk of ids."""
+        with self._tx() as conn:
+            return self._groups_of_many(conn, member_ids, directory)
+
+    def _groups_of_many(
+        self, conn: Connection, member_ids: Iterable[str], directory: str
+    ) -> dict[str, list[MemberRef]]:
         wanted = list(dict.fromkeys(member_ids))
         found: dict[str, list[MemberRef]] = {m: [] for m in wanted}
         display = self.dialect.text_at(resources.c.doc, ["displayName"])
-        with self._tx() as conn:
-            for start in range(0, len(wanted), CHUNK):
-                rows = conn.execute(
-                    select(members.c.member_id, members.c.group_id, display)
-                    .join(resources, _GROUP_OF_MEMBERSHIP)
-                    .where(members.c.directory == directory, members.c.member_id.in_(wanted[start : start + CHUNK]))
-                    .order_by(members.c.seq)
-                )
-                for member_id, group_id, name in rows:
-                    found[member_id].append(MemberRef(group_id, name))
+        for start in range(0, len(wanted), CHUNK):
+            rows = conn.execute(
+                select(members.c.member_id, members.c.group_id, display)
+                .join(resources, _GROUP_OF_MEMBERSHIP)
+                .where(members.c.directory == directory, members.c.member_id.in_(wanted[start : start + CHUNK]))
+                .order_by(members.c.seq)
+            )
+            for member_id, group_id, name in rows:
+                found[member_id].append(MemberRef(group_id, name))
         return found
 
     def resource_types_of(self, ids: Iterable[str], *, directory: str = DEFAULT_DIRECTORY) -> dict[str, str]:
