@@ -1,10 +1,13 @@
 """The in-memory reference store: thread-safe, indexed, and the store test suites use.
 
-Documents are kept as canonical dicts that are never mutated once stored; callers always receive copies.
-Group memberships live beside the documents in insertion-ordered maps, with a reverse index from member to
-groups, so adding or removing members costs O(members changed) and listing a group without members never
-touches them.  Equality lookups on ``id``, unique attributes, ``externalId``, ``displayName`` and
-``emails.value`` use hash indexes.
+Each document is kept as one compact JSON row (:mod:`scimcore.codec`), about the size of the JSON the client
+sent, and decoded afresh for every read, so callers always receive their own copy and nothing they change
+reaches the store.  Group memberships live beside the rows in insertion-ordered maps (a plain member is kept
+as its ``type`` alone), with a reverse index from member to groups, so adding or removing members costs
+O(members changed) and listing a group without members never touches them.  Equality and substring lookups on
+``id``, unique attributes, ``externalId``, ``displayName`` and ``emails.value`` use hash indexes whose entries
+hold a single id until a second resource shares the value; a filter on any other attribute decodes every row.
+Event data waits as compact JSON too, until it is read.
 
 This module does no I/O.
 """
