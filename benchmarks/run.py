@@ -612,7 +612,7 @@ def scaling_markdown() -> str:
             rep = json.loads(path.read_text())
         except (OSError, ValueError):
             continue
-        if rep.get("quick"):
+        if rep.get("quick") or "http" not in rep:  # quick runs and pg_scale.py results
             continue
         latest[rep["users"]] = rep
     if len(latest) < 2:
