@@ -60,6 +60,10 @@ def for_directory(store: object, directory_id: str, default: str = GENERIC) -> P
     directory of a single-directory service.
     """
     lookup = getattr(store, "get_directory", None)
-    directory = lookup(directory_id) if callable(lookup) else None
+    return for_record(lookup(directory_id) if callable(lookup) else None, default)
+
+
+def for_record(directory: object | None, default: str = GENERIC) -> Profile:
+    """The profile of an already read directory record: its ``provider``, or ``default`` without one."""
     provider = getattr(directory, "provider", None) if directory is not None else None
     return profile(provider if isinstance(provider, str) else default)

@@ -854,9 +854,16 @@ class ScimService:
         """
         if rtype.attr("members") is None or ctx.params.get("attributes"):
             return True
-        return self.config.group_patch_returns_body and profiles.for_directory(
-            self.store, ctx.directory, self.config.provider
+        return self.config.group_patch_returns_body and profiles.for_record(
+            self._directory_record(ctx), self.config.provider
         ).group_patch_returns_body
+
+    def _directory_record(self, ctx: _Context) -> Any:
+        """The addressed directory's record, read at most once per request; ``None`` when there is none."""
+        if "directory_record" not in ctx.extra:
+            lookup = getattr(self.store, "get_directory", None)
+            ctx.extra["directory_record"] = lookup(ctx.directory) if callable(lookup) else None
+        return ctx.extra["directory_record"]
 
     def _patch_response(self, rtype: ResourceTypeDef, doc: Document, ctx: _Context) -> ScimResponse:
         """200 with the resource, or 204 with only its ETag (see :meth:`_patch_wants_body`)."""
@@ -935,11 +942,9 @@ class ScimService:
         if not self.emit_events:
             return None
         tenant = product = None
-        lookup = getattr(self.store, "get_directory", None)
-        if lookup is not None:
-            directory = lookup(ctx.directory)
-            if directory is not None:
-                tenant, product = directory.tenant, directory.product
+        directory = self._directory_record(ctx)
+        if directory is not None:
+            tenant, product = directory.tenant, directory.product
         factory = EventFactory(ctx.directory, format_datetime(self.clock()), tenant, product, self.new_id)
         cache: dict[str, dict[str, Any]] = {}
 

@@ -263,3 +263,19 @@ def test_every_profile_accepts_entra_traffic(provider: str) -> None:
 def test_every_profile_accepts_okta_traffic(provider: str) -> None:
     """Okta's payloads (path-less deactivate, rename with its own id, member changes) succeed on every profile."""
     replay_okta(DirectoryClient(provider))
+
+
+def test_a_group_patch_reads_the_directory_once() -> None:
+    """The profile and the events of one member PATCH share a single read of the directory record."""
+    directory = DirectoryClient("entra")
+    gid, uid = group_with_user(directory)
+    reads: list[str] = []
+    original = directory.store.get_directory
+
+    def counting(directory_id: str) -> Any:
+        reads.append(directory_id)
+        return original(directory_id)
+
+    directory.store.get_directory = counting  # type: ignore[method-assign]
+    assert directory.patch(f"/Groups/{gid}", add_member(uid))[0] == 204
+    assert reads == [directory.id]

@@ -139,7 +139,16 @@ class SqlStore:
 
     @contextmanager
     def _tx(self, write: bool = False) -> Iterator[Connection]:
+        """A connection for one unit of work: a transaction for writes (and all of SQLite's reads).
+
+        PostgreSQL reads run in autocommit instead, which spares the ``BEGIN`` and ``COMMIT`` round trips
+        and changes nothing a reader sees: under READ COMMITTED every statement takes its own snapshot, in
+        a transaction or not.
+        """
         with self.engine.connect() as conn:
+            if not write and self.dialect.pg:
+                yield conn.execution_options(isolation_level="AUTOCOMMIT")
+                return
             if write:
                 conn = conn.execution_options(scim_write=True)
             with conn.begin():
