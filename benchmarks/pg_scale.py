@@ -14,6 +14,7 @@ import argparse
 import json
 import random
 import statistics
+import subprocess
 import time
 import uuid
 from collections.abc import Callable
@@ -145,7 +146,10 @@ def main() -> None:
                   f"{'yes' if row['met'] else 'NO'}")
         with psycopg.connect(url) as conn:
             row = conn.execute("SHOW server_version").fetchone()
-        report = {"started": started.isoformat(), "users": args.users, "members": args.members, "runs": args.runs,
+        commit = subprocess.run(["git", "-C", str(RESULTS.parent.parent), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True).stdout.strip() or "unknown"
+        report = {"started": started.isoformat(), "commit": commit, "users": args.users, "members": args.members,
+                  "runs": args.runs,
                   "load_seconds": round(load_seconds, 1), "server_version": row[0].split()[0] if row else None,
                   "results": results}
         out = RESULTS / f"{started.strftime('%Y%m%dT%H%M%SZ')}-pg.json"

@@ -732,7 +732,8 @@ It bulk-loads {pg['users']:,} users and a {pg['members']:,}-member group with `C
 the local PostgreSQL server (`--url`, default `postgresql://postgres@127.0.0.1:5432/postgres`), then sends
 {pg['runs']} requests of each kind through `ScimService.handle` over `SqlStore` (in-process, no HTTP) and reports
 milliseconds per request. The scratch database is dropped afterwards. Latest: `benchmarks/results/{runs[-1].name}`
-(run {pg['started']}, PostgreSQL {pg.get('server_version', '?')}, loaded in {pg['load_seconds']:.1f} s).
+(run {pg['started']} at scimcore {pg.get('commit', '?')}, PostgreSQL {pg.get('server_version', '?')}, loaded in
+{pg['load_seconds']:.1f} s).
 
 | request | p50 ms | p95 ms | target p50 | met? |
 |---|---:|---:|---:|---|
