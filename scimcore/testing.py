@@ -453,6 +453,17 @@ class OutboxContract:
         assert [s.event.id for s in stored] == [f"e-{k}-{n}" for n in range(3) for k in ("u1", "u2")]
         assert {s.status for s in stored} == {"pending"}
 
+    def test_deleting_a_directory_forgets_its_events(self, store: Any) -> None:
+        """delete_directory removes the directory's events, claimed or not; delivery marks on them do nothing."""
+        self._seed(store)
+        claimed = store.claim_events(100.0, 10, 30.0)
+        store.delete_directory("d1")
+        assert store.list_events("d1", limit=100) == []
+        assert store.claim_events(200.0, 10, 30.0) == []
+        store.mark_delivered(claimed[0].seq)
+        store.mark_failed(claimed[1].seq, "gone", None)
+        assert store.list_events("d1", limit=100) == []
+
     def test_failed_change_writes_no_event(self, store: Any) -> None:
         """A create that fails on uniqueness leaves no event behind."""
         self._seed(store)

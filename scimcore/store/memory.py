@@ -125,7 +125,7 @@ class MemoryStore:
         self._dirs: dict[str, _Directory] = {}
         self._directories: dict[str, Directory] = {}
         self._tokens: dict[str, TokenRecord] = {}
-        self._events: list[_EventRow] = []
+        self._events: list[_EventRow | None] = []  # index seq - 1; None once its directory is deleted
 
     # -- outbox -------------------------------------------------------------------------------------
     def _append_events(self, directory: str, events: Iterable[Event]) -> None:
@@ -145,7 +145,7 @@ class MemoryStore:
             blocked: set[tuple[str, str]] = set()
             claimed: list[StoredEvent] = []
             for row in self._events:
-                if row.status != "pending":
+                if row is None or row.status != "pending":
                     continue
                 key = (row.event.directory_id, row.event.resource_key)
                 if key in blocked:
@@ -163,12 +163,16 @@ class MemoryStore:
         """Record a successful delivery."""
         with self._lock:
             row = self._events[seq - 1]
+            if row is None:
+                return
             row.status, row.locked_until, row.attempts = "delivered", 0.0, row.attempts + 1
 
     def mark_failed(self, seq: int, error: str, retry_at: float | None) -> None:
         """Record a failed attempt; without ``retry_at`` the event is dead-lettered."""
         with self._lock:
             row = self._events[seq - 1]
+            if row is None:
+                return
             row.attempts += 1
             row.last_error = error
             row.locked_until = 0.0
@@ -184,7 +188,7 @@ class MemoryStore:
         with self._lock:
             rows = (
                 r for r in self._events[since:]
-                if r.event.directory_id == directory and (status is None or r.status == status)
+                if r is not None and r.event.directory_id == directory and (status is None or r.status == status)
             )
             out = []
             for row in rows:
@@ -198,7 +202,7 @@ class MemoryStore:
         with self._lock:
             count = 0
             for row in self._events:
-                if row.event.directory_id == directory and row.event.occurred_at >= since_time:
+                if row is not None and row.event.directory_id == directory and row.event.occurred_at >= since_time:
                     row.status, row.retry_at, row.locked_until = "pending", 0.0, 0.0
                     count += 1
             return count
@@ -225,10 +229,9 @@ class MemoryStore:
             self._dirs.pop(directory_id, None)
             for digest in [d for d, t in self._tokens.items() if t.directory_id == directory_id]:
                 del self._tokens[digest]
-            for row in self._events:
-                if row.event.directory_id == directory_id and row.status == "pending":
-                    row.status = "dead"
-                    row.last_error = "directory deleted"
+            for index, row in enumerate(self._events):
+                if row is not None and row.event.directory_id == directory_id:
+                    self._events[index] = None
 
     def add_token(self, record: TokenRecord) -> None:
         """Keep a token digest."""
