@@ -6,7 +6,6 @@ import pytest
 
 from scimcore.events import EventFactory
 from scimcore.filter.parser import parse_filter
-from scimcore.schema.documents import json_copy
 from scimcore.store.memory import MemoryStore
 from scimcore.store.port import DEFAULT_DIRECTORY, Query
 from scimcore.testing import GROUP, USER, OutboxContract, StoreContract, group_doc, user_doc
@@ -22,16 +21,6 @@ class TestMemoryOutbox(OutboxContract):
     @pytest.fixture
     def store(self) -> MemoryStore:
         return MemoryStore()
-
-
-def test_json_copy_is_deep() -> None:
-    """json_copy shares no dict or list with its input."""
-    original = {"a": [{"b": 1}], "c": {"d": [1, 2]}}
-    copied = json_copy(original)
-    assert copied == original
-    copied["a"][0]["b"] = 2
-    copied["c"]["d"].append(3)
-    assert original == {"a": [{"b": 1}], "c": {"d": [1, 2]}}
 
 
 def test_clear_forgets_everything() -> None:
