@@ -198,7 +198,7 @@ class StoreContract:
         assert {k: [(r.group_id, r.display) for r in v] for k, v in found.items()} == {"u1": [("g1", "One")], "u2": []}
 
     def test_groups_read_with_a_page_match_groups_of_many(self, store: Store) -> None:
-        """A page read with_groups carries either no groups or exactly those of groups_of_many."""
+        """A page read with_groups carries either no groups (the caller asks) or exactly those of groups_of_many."""
         store.create(USER, user_doc("u1", "a"))
         store.create(USER, user_doc("u2", "b"))
         store.create(GROUP, group_doc("g1", "One", ["u1", "u2"]))

@@ -20,8 +20,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
-from scimcore.codec import dumps_tight as dumps
-from scimcore.codec import loads
+from scimcore.codec import pack, unpack
 from scimcore.directories import Directory, TokenRecord
 from scimcore.errors import InvalidCursor, NotFound, PreconditionFailed, Uniqueness
 from scimcore.events import Event, StoredEvent
@@ -75,7 +74,7 @@ class _Table:
     def load(self, resource_id: str) -> Document | None:
         """A fresh decoded copy of the document with ``resource_id``, or ``None``."""
         row = self.rows.get(resource_id)
-        return None if row is None else loads(row)
+        return None if row is None else unpack(row)
 
     def member_docs(self, resource_id: str) -> list[dict[str, Any]]:
         """The members of a group as SCIM member objects, in the order they joined."""
@@ -136,7 +135,7 @@ class MemoryStore:
             # The event is kept without its data, which waits as compact JSON until it is read.
             head = replace(event, data=_NO_DATA)
             self._events.append(
-                _EventRow(len(self._events) + 1, head, dumps(event.data), "pending" if pending else "stored")
+                _EventRow(len(self._events) + 1, head, pack(event.data), "pending" if pending else "stored")
             )
 
     def claim_events(self, now: float, limit: int, lease_seconds: float) -> list[StoredEvent]:
@@ -394,13 +393,13 @@ class MemoryStore:
                     ids = cached
                 total = len(ids)
                 stop = total if query.count is None else start + max(query.count, 0)
-                page = [self._render(table, loads(table.rows[rid]), query.omit) for rid in ids[start:stop]]
-                return cursor_page(query, total, start, page)
+                page = [self._render(table, unpack(table.rows[rid]), query.omit) for rid in ids[start:stop]]
+                return self._with_groups(query, directory, cursor_page(query, total, start, page))
             predicate = compile_predicate(query.filter)
             needs_members = _mentions(query.filter, MEMBERS)
             matched: list[Document] = []
             for rid in self._candidates(table, query.filter):
-                doc = loads(table.rows[rid])
+                doc = unpack(table.rows[rid])
                 members = table.members.get(rid) if needs_members else None
                 if predicate({**doc, MEMBERS: table.member_docs(rid)} if members else doc):
                     matched.append(doc)
@@ -409,11 +408,18 @@ class MemoryStore:
             total = len(matched)
             stop = total if query.count is None else start + max(query.count, 0)
             page = [self._render(table, doc, query.omit) for doc in matched[start:stop]]
-            return cursor_page(query, total, start, page)
+            return self._with_groups(query, directory, cursor_page(query, total, start, page))
+
+    def _with_groups(self, query: Query, directory: str, page: Page) -> Page:
+        """The page with the groups of its resources when the query asks for them (under the lock)."""
+        if not query.with_groups or not page.resources:
+            return page
+        dir_ = self._dirs[directory]
+        return replace(page, groups={doc["id"]: self._groups_of(dir_, doc["id"]) for doc in page.resources})
 
     @staticmethod
     def _sorted_ids(table: _Table, ids: list[str], sort_by: Any, descending: bool) -> list[str]:
-        docs = [loads(table.rows[rid]) for rid in ids]
+        docs = [unpack(table.rows[rid]) for rid in ids]
         key_of = {id(doc): rid for doc, rid in zip(docs, ids, strict=True)}
         return [key_of[id(doc)] for doc in sort_documents(docs, sort_by, descending)]
 
@@ -452,7 +458,7 @@ class MemoryStore:
                 raise Uniqueness(f"A {rtype.name} with id '{rid}' already exists.")
             self._check_unique(rtype, table, doc)
             body, members = self._split_members(rtype, doc)
-            table.rows[rid] = dumps(body)
+            table.rows[rid] = pack(body)
             table.seq[rid] = table.next_seq
             table.next_seq += 1
             table.changed()
@@ -478,7 +484,7 @@ class MemoryStore:
             current = self._current(rtype, table, rid, expected_version)
             self._check_unique(rtype, table, doc)
             body, members = self._split_members(rtype, doc)
-            table.rows[rid] = dumps(body)
+            table.rows[rid] = pack(body)
             table.changed()
             self._reindex(table, rid, current, body)
             if members is not None:
@@ -520,7 +526,7 @@ class MemoryStore:
             self._link(dir_, rtype, resource_id, added, True)
             if added or removed:
                 current["meta"] = dict(next_meta(current["meta"]))
-                table.rows[resource_id] = dumps(current)
+                table.rows[resource_id] = pack(current)
                 table.changed()
                 if events is not None:
                     self._append_events(directory, events(added, removed, current))
@@ -569,7 +575,7 @@ class MemoryStore:
                     left.append(MemberRef(gid, group.get("displayName")))
                     if next_meta is not None:
                         group["meta"] = dict(next_meta(group["meta"]))
-                        group_table.rows[gid] = dumps(group)
+                        group_table.rows[gid] = pack(group)
                         group_table.changed()
             if events is not None:
                 self._append_events(directory, events(current, left))
@@ -579,14 +585,16 @@ class MemoryStore:
         """The groups listing ``member_id``, in the order they were joined."""
         with self._lock:
             dir_ = self._dirs.get(directory)
-            if dir_ is None:
-                return []
-            out = []
-            for gid, gtype in dir_.member_of.get(member_id, {}).items():
-                doc = dir_.tables[gtype].load(gid)
-                if doc is not None:
-                    out.append(MemberRef(gid, doc.get("displayName")))
-            return out
+            return [] if dir_ is None else self._groups_of(dir_, member_id)
+
+    @staticmethod
+    def _groups_of(dir_: _Directory, member_id: str) -> list[MemberRef]:
+        out = []
+        for gid, gtype in dir_.member_of.get(member_id, {}).items():
+            doc = dir_.tables[gtype].load(gid)
+            if doc is not None:
+                out.append(MemberRef(gid, doc.get("displayName")))
+        return out
 
     def groups_of_many(
         self, member_ids: Iterable[str], *, directory: str = DEFAULT_DIRECTORY
@@ -630,7 +638,7 @@ class _EventRow:
     locked_until: float = 0.0
 
     def stored(self) -> StoredEvent:
-        event = replace(self.event, data=loads(self.data))
+        event = replace(self.event, data=unpack(self.data))
         return StoredEvent(self.seq, event, self.status, self.attempts, self.last_error)
 
 

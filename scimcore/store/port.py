@@ -37,7 +37,8 @@ class Query:
     returned as :attr:`Page.next_after`; ``start_index`` is ignored then.  ``omit`` names top-level
     attributes the caller will not return, so the store need not read them (``members`` above all).
     ``with_groups`` says the caller will render ``User.groups`` (RFC 7643 §4.1.2): a store that can read the
-    groups of the page's resources in the same round trip may return them as :attr:`Page.groups`.
+    groups of the page's resources along with the page (on the same connection, say) may return them as
+    :attr:`Page.groups`.
     """
 
     filter: Expr | None = None

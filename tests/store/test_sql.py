@@ -93,3 +93,19 @@ def test_sql_store_reads_a_pages_groups_with_the_page(tmp_path: Path) -> None:
         assert store.search(USER, Query()).groups is None
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(("configured", "autocommit"), [(None, True), ("REPEATABLE READ", False)])
+def test_postgres_reads_skip_their_transaction_only_under_read_committed(
+    postgres_url: str, configured: str | None, autocommit: bool
+) -> None:
+    """Reads run in autocommit at PostgreSQL's default level, and keep one snapshot under a stricter one."""
+    options = {"isolation_level": configured} if configured else {}
+    store = SqlStore(postgres_url, **options)
+    try:
+        with store._tx() as conn:
+            assert conn.connection.driver_connection.autocommit is autocommit
+        with store._tx(write=True) as conn:
+            assert conn.connection.driver_connection.autocommit is False
+    finally:
+        store.close()

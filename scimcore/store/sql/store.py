@@ -105,6 +105,7 @@ class SqlStore:
             options.setdefault("pool_pre_ping", True)
             options.setdefault("pool_size", 10)
         self.engine: Engine = create_engine(self.url, **options)
+        self._read_committed: bool | None = None
         if backend == "sqlite":
             self._configure_sqlite(self.engine)
         if migrate:
@@ -137,16 +138,24 @@ class SqlStore:
         """Release every pooled connection."""
         self.engine.dispose()
 
+    def _autocommit_reads(self, conn: Connection) -> bool:
+        """Whether reads may skip their transaction: asked of the first connection, then remembered."""
+        if self._read_committed is None:
+            self._read_committed = str(conn.get_isolation_level()).upper() == "READ COMMITTED"
+        return self._read_committed
+
     @contextmanager
     def _tx(self, write: bool = False) -> Iterator[Connection]:
         """A connection for one unit of work: a transaction for writes (and all of SQLite's reads).
 
-        PostgreSQL reads run in autocommit instead, which spares the ``BEGIN`` and ``COMMIT`` round trips
-        and changes nothing a reader sees: under READ COMMITTED every statement takes its own snapshot, in
-        a transaction or not.
+        PostgreSQL reads run in autocommit instead when the connections' isolation level is READ COMMITTED
+        (PostgreSQL's default), which spares the ``BEGIN`` and ``COMMIT`` round trips and changes nothing a
+        reader sees: at that level every statement takes its own snapshot, in a transaction or not.  Under a
+        stricter level (an ``isolation_level`` engine option, or the server's ``default_transaction_isolation``)
+        reads keep their transaction and its single snapshot.
         """
         with self.engine.connect() as conn:
-            if not write and self.dialect.pg:
+            if not write and self.dialect.pg and self._autocommit_reads(conn):
                 yield conn.execution_options(isolation_level="AUTOCOMMIT")
                 return
             if write:
