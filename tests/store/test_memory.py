@@ -7,11 +7,13 @@ import pytest
 from scimcore.events import EventFactory
 from scimcore.filter.parser import parse_filter
 from scimcore.store.memory import MemoryStore
-from scimcore.store.port import DEFAULT_DIRECTORY, MemberRef, Query
+from scimcore.store.port import DEFAULT_DIRECTORY, Query
 from scimcore.testing import GROUP, USER, OutboxContract, StoreContract, group_doc, user_doc
 
 
 class TestMemoryStore(StoreContract):
+    reads_page_groups = True
+
     @pytest.fixture
     def store(self) -> MemoryStore:
         return MemoryStore()
@@ -86,14 +88,3 @@ def test_integers_beyond_64_bits_are_kept_exactly() -> None:
     store.create(USER, user_doc("u1", "a", employeeCount=2**70 + 1))
     stored = store.get(USER, "u1")
     assert stored is not None and stored["employeeCount"] == 2**70 + 1
-
-
-def test_a_page_read_with_groups_carries_them() -> None:
-    """MemoryStore answers a with_groups query with the groups of every resource of the page."""
-    store = MemoryStore()
-    store.create(USER, user_doc("u1", "a"))
-    store.create(USER, user_doc("u2", "b"))
-    store.create(GROUP, group_doc("g1", "One", ["u1"]))
-    page = store.search(USER, Query(with_groups=True))
-    assert page.groups == {"u1": [MemberRef("g1", "One")], "u2": []}
-    assert store.search(USER, Query()).groups is None

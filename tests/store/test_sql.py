@@ -9,12 +9,13 @@ import pytest
 
 pytest.importorskip("sqlalchemy")
 
-from scimcore.store.port import MemberRef, Query  # noqa: E402
 from scimcore.store.sql import SqlStore  # noqa: E402
-from scimcore.testing import GROUP, USER, OutboxContract, StoreContract, group_doc, user_doc  # noqa: E402
+from scimcore.testing import USER, OutboxContract, StoreContract, user_doc  # noqa: E402
 
 
 class TestSqliteStore(StoreContract):
+    reads_page_groups = True
+
     @pytest.fixture
     def store(self, tmp_path: Path) -> Iterator[SqlStore]:
         store = SqlStore(f"sqlite:///{tmp_path / 'scim.db'}")
@@ -23,6 +24,8 @@ class TestSqliteStore(StoreContract):
 
 
 class TestPostgresStore(StoreContract):
+    reads_page_groups = True
+
     @pytest.fixture
     def store(self, postgres_url: str) -> Iterator[SqlStore]:
         store = SqlStore(postgres_url)
@@ -52,7 +55,6 @@ def test_two_dispatchers_share_the_outbox_on_postgres(postgres_url: str) -> None
 
     from scimcore.directories import Directory
     from scimcore.events import Event
-    from scimcore.testing import USER, user_doc
 
     first, second = SqlStore(postgres_url), SqlStore(postgres_url)
     try:
@@ -79,20 +81,6 @@ def test_two_dispatchers_share_the_outbox_on_postgres(postgres_url: str) -> None
     finally:
         first.close()
         second.close()
-
-
-def test_sql_store_reads_a_pages_groups_with_the_page(tmp_path: Path) -> None:
-    """SqlStore answers a with_groups query with the groups of every resource of the page."""
-    store = SqlStore(f"sqlite:///{tmp_path / 'scim.db'}")
-    try:
-        store.create(USER, user_doc("u1", "a"))
-        store.create(USER, user_doc("u2", "b"))
-        store.create(GROUP, group_doc("g1", "One", ["u1"]))
-        page = store.search(USER, Query(with_groups=True))
-        assert page.groups == {"u1": [MemberRef("g1", "One")], "u2": []}
-        assert store.search(USER, Query()).groups is None
-    finally:
-        store.close()
 
 
 @pytest.mark.parametrize(("configured", "autocommit"), [(None, True), ("REPEATABLE READ", False)])
