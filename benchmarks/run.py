@@ -41,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -473,11 +474,36 @@ def target_status(name: str, ours: float | None, peer: float | None, ceiling: fl
     return (f"{ours / peer:,.1f}× scim2-server", ours / peer >= factor)
 
 
+def rps_table(report: dict, rps: Callable[[str, str], float | None], *, over_http: bool) -> list[str]:
+    """Requests/second per scenario: scimcore, scim2-server, their ratio, the ceiling (over HTTP also the share of
+    it, and the flags of failed checks), and scimcore on SQLite when it ran."""
+    has_sqlite = "scimcore-sqlite" in report["servers"]
+
+    def cell(server: str, name: str) -> str:
+        return fmt(rps(server, name)) + (flag(report, server, name) if over_http else "")
+
+    head = "| scenario | scimcore | scim2-server | ratio | ceiling |"
+    head += " scimcore % of ceiling |" if over_http else ""
+    sep = "|---|---:|---:|---:|---:|" + ("---:|" if over_http else "")
+    if has_sqlite:
+        head += " scimcore SQLite |"
+        sep += "---:|"
+    rows = [head, sep]
+    for name in report["scenarios"]:
+        ours, peer, ceil = (rps(server, name) for server in ("scimcore", "peer", "ceiling"))
+        row = f"| {LABEL[name]} | {cell('scimcore', name)} | {cell('peer', name)} | {ratio(ours, peer)} | {fmt(ceil)} |"
+        if over_http:
+            row += f" {f'{ours / ceil:.0%}' if ours and ceil else '–'} |"
+        if has_sqlite:
+            row += f" {cell('scimcore-sqlite', name)} |"
+        rows.append(row)
+    return rows
+
+
 def markdown(report: dict) -> str:
     http = report["http"]
     inproc = report.get("inprocess", {})
     keys = report["servers"]
-    has_sqlite = "scimcore-sqlite" in keys
     lines = []
     m = report["machine"]
     lines.append(f"Run {report['started']} · {report['users']:,} users, a {report['group_members']:,}-member "
@@ -493,23 +519,7 @@ def markdown(report: dict) -> str:
     lines.append("")
     lines.append("Over HTTP (uvicorn, wrk), requests/second:")
     lines.append("")
-    head = "| scenario | scimcore | scim2-server | ratio | ceiling | scimcore % of ceiling |"
-    sep = "|---|---:|---:|---:|---:|---:|"
-    if has_sqlite:
-        head += " scimcore SQLite |"
-        sep += "---:|"
-    lines += [head, sep]
-    for name in report["scenarios"]:
-        ours = http.get("scimcore", {}).get(name, {}).get("rps")
-        peer = http.get("peer", {}).get(name, {}).get("rps")
-        ceil = http.get("ceiling", {}).get(name, {}).get("rps")
-        pct = f"{ours / ceil:.0%}" if ours and ceil else "–"
-        row = f"| {LABEL[name]} | {fmt(ours)}{flag(report, 'scimcore', name)} | {fmt(peer)}" \
-              f"{flag(report, 'peer', name)} | {ratio(ours, peer)} | {fmt(ceil)} | {pct} |"
-        if has_sqlite:
-            row += f" {fmt(http.get('scimcore-sqlite', {}).get(name, {}).get('rps'))}" \
-                   f"{flag(report, 'scimcore-sqlite', name)} |"
-        lines.append(row)
+    lines += rps_table(report, lambda server, name: http.get(server, {}).get(name, {}).get("rps"), over_http=True)
     notes = report.get("notes", [])
     if notes:
         lines.append("")
@@ -518,20 +528,10 @@ def markdown(report: dict) -> str:
         lines.append("")
         lines.append("In-process (ASGI app called directly, one request at a time, no network), requests/second:")
         lines.append("")
-        head = "| scenario | scimcore | scim2-server | ratio | ceiling |"
-        sep = "|---|---:|---:|---:|---:|"
-        if has_sqlite:
-            head += " scimcore SQLite |"
-            sep += "---:|"
-        lines += [head, sep]
-        for name in report["scenarios"]:
-            ours = inproc.get("scimcore", {}).get("scenarios", {}).get(name, {}).get("rps")
-            peer = inproc.get("peer", {}).get("scenarios", {}).get(name, {}).get("rps")
-            ceil = inproc.get("ceiling", {}).get("scenarios", {}).get(name, {}).get("rps")
-            row = f"| {LABEL[name]} | {fmt(ours)} | {fmt(peer)} | {ratio(ours, peer)} | {fmt(ceil)} |"
-            if has_sqlite:
-                row += f" {fmt(inproc.get('scimcore-sqlite', {}).get('scenarios', {}).get(name, {}).get('rps'))} |"
-            lines.append(row)
+        lines += rps_table(
+            report, lambda server, name: inproc.get(server, {}).get("scenarios", {}).get(name, {}).get("rps"),
+            over_http=False,
+        )
     lines.append("")
     lines.append("Resident memory of the server process (VmRSS), after seeding:")
     lines.append("")
