@@ -402,10 +402,19 @@ class ScimService:
     def _omit(self, rtype: ResourceTypeDef, projection: Projection) -> frozenset[str]:
         return frozenset(n for n in ("members",) if rtype.attr(n) is not None and projection.omits(n))
 
+    @staticmethod
+    def _wants_groups(rtype: ResourceTypeDef, projection: Projection) -> bool:
+        """Whether the response carries the computed, read-only ``groups`` of the resource (RFC 7643 §4.1.2)."""
+        groups_attr = rtype.attr("groups")
+        return (
+            groups_attr is not None
+            and groups_attr.mutability == "readOnly"
+            and bool(projection.wants(None, groups_attr))
+        )
+
     def _computed(self, rtype: ResourceTypeDef, doc: Document, projection: Projection, ctx: _Context) -> dict[str, Any]:
         computed: dict[str, Any] = {}
-        groups_attr = rtype.attr("groups")
-        if groups_attr is not None and groups_attr.mutability == "readOnly" and projection.wants(None, groups_attr):
+        if self._wants_groups(rtype, projection):
             group_type = self.registry.find_resource_type("Group")
             endpoint = group_type.endpoint if group_type else "/Groups"
             prefetched = ctx.extra.get("groups")
@@ -602,9 +611,7 @@ class ScimService:
             if params.get("startIndex") not in (None, ""):
                 raise InvalidValue("Use either 'cursor' or 'startIndex' for paging, not both (RFC 9865 §2).")
             after = self._cursors.open(str(cursor), self._query_fingerprint(rtype, params))
-        groups_attr = rtype.attr("groups")
-        with_groups = groups_attr is not None and groups_attr.mutability == "readOnly"
-        with_groups = with_groups and bool(projection.wants(None, groups_attr))  # type: ignore[arg-type]
+        with_groups = self._wants_groups(rtype, projection)
         return Query(expr, sort_path, descending, start, count, self._omit(rtype, projection), after, with_groups)
 
     @staticmethod
