@@ -52,18 +52,12 @@ def profile(provider: str | None) -> Profile:
     return PROFILES.get(provider or GENERIC) or PROFILES[GENERIC]
 
 
-def for_directory(store: object, directory_id: str, default: str = GENERIC) -> Profile:
-    """The profile of the directory a request addresses.
-
-    The directory's own ``provider`` when ``store`` keeps directories (``get_directory``) and knows this one;
-    otherwise ``default`` (``ServiceConfig.provider``, ``generic`` unless configured), as for the default
-    directory of a single-directory service.
-    """
-    lookup = getattr(store, "get_directory", None)
-    return for_record(lookup(directory_id) if callable(lookup) else None, default)
-
-
 def for_record(directory: object | None, default: str = GENERIC) -> Profile:
-    """The profile of an already read directory record: its ``provider``, or ``default`` without one."""
+    """The profile of the directory a request addresses, from its record.
+
+    The record's own ``provider`` when there is a record with one; otherwise ``default``
+    (``ServiceConfig.provider``, ``generic`` unless configured), as for the default directory of a
+    single-directory service or a store that keeps no directories.
+    """
     provider = getattr(directory, "provider", None) if directory is not None else None
     return profile(provider if isinstance(provider, str) else default)

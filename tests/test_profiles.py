@@ -14,7 +14,7 @@ import pytest
 
 from scimcore import MemoryStore, ScimRequest, ScimService, ServiceConfig
 from scimcore.directories import PROVIDERS, DirectoryManager
-from scimcore.profiles import GENERIC, PROFILES, for_directory, profile
+from scimcore.profiles import GENERIC, PROFILES, for_record, profile
 from scimcore.transport import ScimResponse
 from tests.idp import test_entra as entra
 from tests.idp import test_okta as okta
@@ -191,7 +191,7 @@ def test_unknown_provider_falls_back_to_generic() -> None:
     """A provider name no profile has (an old or hand-edited directory) gets the generic profile, not an error."""
     assert profile("an-idp-from-the-future") is PROFILES[GENERIC]
     assert profile(None) is PROFILES[GENERIC]
-    assert for_directory(object(), "any", "entra") is PROFILES["entra"]
+    assert for_record(object(), "entra") is PROFILES["entra"]
 
 
 def test_there_is_one_profile_per_directory_provider() -> None:
