@@ -28,6 +28,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from scimcore import urns
 from scimcore.errors import (
     Conflict,
     InvalidPath,
@@ -39,8 +40,8 @@ from scimcore.errors import (
 )
 from scimcore.transport import ScimRequest, ScimResponse
 
-BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
-BULK_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
+BULK_REQUEST = urns.BULK_REQUEST
+BULK_RESPONSE = urns.BULK_RESPONSE
 METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 Handle = Callable[[ScimRequest], ScimResponse]

@@ -20,9 +20,11 @@ from typing import Any, Protocol, runtime_checkable
 
 from scimcore.auth import bearer_token, generate_token, hash_token
 from scimcore.errors import Forbidden, NotFound
+from scimcore.profiles import PROFILES
 from scimcore.transport import ScimRequest
 
-PROVIDERS = ("entra", "okta", "onelogin", "jumpcloud", "google", "generic")
+PROVIDERS = tuple(PROFILES)
+"""The provider labels a directory can carry: the names of :data:`scimcore.profiles.PROFILES`."""
 
 
 @dataclass(frozen=True, slots=True)

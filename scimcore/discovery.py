@@ -11,6 +11,7 @@ from typing import Any
 
 import scim2_models as sm
 
+from scimcore import urns
 from scimcore.schema.registry import ResourceTypeDef, SchemaDef, SchemaRegistry
 
 
@@ -105,7 +106,7 @@ def schema_document(schema: SchemaDef, base_url: str) -> dict[str, Any]:
 def list_response(resources: list[dict[str, Any]]) -> dict[str, Any]:
     """A ListResponse holding every discovery document at once (RFC 7644 §4)."""
     return {
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "schemas": [urns.LIST_RESPONSE],
         "totalResults": len(resources),
         "itemsPerPage": len(resources),
         "startIndex": 1,

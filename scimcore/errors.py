@@ -39,6 +39,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from scimcore import urns
+
 
 class ScimError(Exception):
     """A protocol error that becomes a SCIM Error response (RFC 7644 §3.12)."""
@@ -54,7 +56,7 @@ class ScimError(Exception):
     def body(self) -> dict[str, object]:
         """The SCIM Error document; ``status`` is a string as RFC 7644 §3.12 requires."""
         doc: dict[str, object] = {
-            "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+            "schemas": [urns.ERROR],
             "status": str(self.status),
             "detail": self.detail,
         }

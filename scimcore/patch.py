@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scimcore import compat
+from scimcore import compat, urns
 from scimcore.errors import InvalidFilter, InvalidPath, InvalidSyntax, InvalidValue, Mutability, NoTarget
 from scimcore.filter.ast import Compare, Expr
 from scimcore.filter.evaluate import compile_item_predicate
@@ -38,7 +38,7 @@ from scimcore.filter.parser import parse_value_filter, resolve_path, split_attr_
 from scimcore.schema.documents import coerce_attribute, coerce_complex, coerce_scalar, json_copy, label
 from scimcore.schema.registry import AttributeDef, ResourceTypeDef
 
-PATCH_OP_URN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+PATCH_OP_URN = urns.PATCH_OP
 OPS = frozenset({"add", "replace", "remove"})
 
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import scim2_models as sm
 
-CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
-CORE_GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
-ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+from scimcore.urns import CORE_GROUP, CORE_USER, ENTERPRISE_USER
+
+__all__ = ["CORE_GROUP", "CORE_USER", "ENTERPRISE_USER"]
 
 ATTRIBUTE_TYPES = frozenset(
     {"string", "boolean", "decimal", "integer", "dateTime", "binary", "reference", "complex"}
