@@ -31,67 +31,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from scimcore import compat, urns
-from scimcore.errors import InvalidFilter, InvalidPath, InvalidSyntax, InvalidValue, Mutability, NoTarget
-from scimcore.filter.ast import Compare, Expr
+from scimcore.errors import InvalidPath, InvalidSyntax, InvalidValue, Mutability, NoTarget
+from scimcore.filter.ast import Compare
 from scimcore.filter.evaluate import compile_item_predicate
-from scimcore.filter.parser import parse_value_filter, resolve_path, split_attr_path
+from scimcore.filter.parser import parse_value_filter
+from scimcore.schema import paths
 from scimcore.schema.documents import coerce_attribute, coerce_complex, coerce_scalar, json_copy, label
+from scimcore.schema.paths import PatchPath
 from scimcore.schema.registry import AttributeDef, ResourceTypeDef
 
 PATCH_OP_URN = urns.PATCH_OP
 OPS = frozenset({"add", "replace", "remove"})
 
 
-@dataclass(frozen=True, slots=True)
-class PatchPath:
-    """A parsed PATCH path: ``attr``, ``attr.sub``, ``attr[filter]``, ``attr[filter].sub`` or a schema root."""
-
-    text: str
-    extension: str | None
-    attr: AttributeDef | None
-    filter: Expr | None = None
-    sub: AttributeDef | None = None
-
-
 def parse_patch_path(rtype: ResourceTypeDef, text: str) -> PatchPath:
-    """Parse a PATCH ``path`` (RFC 7644 §3.5.2 ``PATH = attrPath / valuePath [subAttr]``)."""
-    if not isinstance(text, str) or not text.strip():
-        raise InvalidPath("The 'path' must be a non-empty string.")
-    text = text.strip()
-    root = rtype.split_urn(text)
-    if root is not None and root[1] == "":
-        schema = root[0]
-        return PatchPath(text, None if schema.id == rtype.schema.id else schema.id, None)
-    head, filter_text, tail = text, None, ""
-    open_at = text.find("[")
-    if open_at != -1:
-        close_at = text.rfind("]")
-        if close_at < open_at:
-            raise InvalidPath(f"Path '{text}' has an unclosed '['.")
-        head, filter_text, tail = text[:open_at], text[open_at + 1 : close_at], text[close_at + 1 :]
-        if tail and (not tail.startswith(".") or "." in tail[1:] or len(tail) < 2):
-            raise InvalidPath(f"Path '{text}' has an invalid sub-attribute after ']'.")
-    try:
-        urn, name, sub = split_attr_path(head)
-        if filter_text is not None and sub is not None:
-            raise InvalidPath(f"Path '{text}': a value filter must follow a top-level attribute.")
-        resolved = resolve_path(rtype, urn, name, sub)
-    except InvalidFilter as exc:
-        raise InvalidPath(f"Path '{text}' is invalid: {exc.detail}") from None
-    attr, sub_def = resolved.attr, resolved.sub
-    expr: Expr | None = None
-    if filter_text is not None:
-        if not (attr.is_complex and attr.multi_valued):
-            raise InvalidPath(f"Path '{text}': '{attr.name}' is not a multi-valued complex attribute.")
-        try:
-            expr = parse_value_filter(filter_text, rtype, resolved.extension, attr)
-        except InvalidFilter as exc:
-            raise InvalidPath(f"Path '{text}' has an invalid filter: {exc.detail}") from None
-        if tail:
-            sub_def = attr.sub(tail[1:])
-            if sub_def is None:
-                raise InvalidPath(f"Path '{text}': unknown sub-attribute '{tail[1:]}' of '{attr.name}'.")
-    return PatchPath(text, resolved.extension, attr, expr, sub_def)
+    """Parse a PATCH ``path`` (RFC 7644 §3.5.2), its value filter read by the filter parser."""
+    return paths.parse_patch_path(rtype, text, parse_value_filter)
 
 
 def _same_item(attr: AttributeDef, a: Any, b: Any) -> bool:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from scimcore.schema.paths import Path as Path  # resolved paths live in the schema layer; nodes hold them
 from scimcore.schema.registry import AttributeDef
 
 Value = str | bool | int | float | Decimal | datetime | None
@@ -19,30 +20,6 @@ Value = str | bool | int | float | Decimal | datetime | None
 COMPARISON_OPERATORS = frozenset({"eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le"})
 ORDERING_OPERATORS = frozenset({"gt", "ge", "lt", "le"})
 STRING_OPERATORS = frozenset({"co", "sw", "ew"})
-
-
-@dataclass(frozen=True, slots=True)
-class Path:
-    """A resolved attribute path: an optional extension URN, the attribute, and an optional sub-attribute.
-
-    ``extension`` is the URN of the extension schema holding the attribute, or ``None`` for the core schema
-    and the common attributes.  For a complex attribute named without a sub-attribute, filters compare its
-    ``value`` sub-attribute (RFC 7644 §3.4.2.2), which the parser fills in as ``sub``; ``pr`` and ``eq null``
-    / ``ne null`` keep ``sub`` empty and ask about the whole node instead.
-    """
-
-    extension: str | None
-    attr: AttributeDef
-    sub: AttributeDef | None = None
-
-    @property
-    def target(self) -> AttributeDef:
-        """The attribute whose values are compared: the sub-attribute when there is one."""
-        return self.sub or self.attr
-
-    def __str__(self) -> str:
-        text = self.attr.name if self.sub is None else f"{self.attr.name}.{self.sub.name}"
-        return f"{self.extension}:{text}" if self.extension else text
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from scimcore.filter.ast import And, Compare, Expr, Not, Or, Path, Present, ValuePath
-from scimcore.filter.parser import parse_datetime
+from scimcore.schema.documents import parse_datetime
 
 Document = Mapping[str, Any]
 Predicate = Callable[[Document], bool]

@@ -1,4 +1,7 @@
-"""Filter and attribute-path parsing (RFC 7644 §3.4.2.2, §3.5.2, §3.10), bound to a resource type.
+"""Filter parsing (RFC 7644 §3.4.2.2, §3.5.2), bound to a resource type.
+
+Owns: the filter grammar, its tokens and its limits.  Must not: resolve attribute names itself; every name
+goes through :mod:`scimcore.schema.paths`, the one attribute-path layer.
 
 Grammar (RFC 7644 Figure 1), with the precedence of §3.4.2.2 — ``not`` over ``and`` over ``or``::
 
@@ -28,7 +31,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -50,6 +52,9 @@ from scimcore.filter.ast import (
     Value,
     ValuePath,
 )
+from scimcore.schema.documents import parse_datetime as parse_datetime  # re-exported for existing callers
+from scimcore.schema.paths import resolve_path as resolve_path
+from scimcore.schema.paths import split_attr_path as split_attr_path
 from scimcore.schema.registry import AttributeDef, ResourceTypeDef
 
 _WORD_END = r"(?![a-zA-Z0-9_$-])"
@@ -397,78 +402,11 @@ def _coerce(kind: str, raw: object, op: str) -> Value:
     return text
 
 
-def parse_datetime(text: str) -> datetime | None:
-    """Parse an xsd:dateTime (RFC 7643 §2.3.5); values without a zone are read as UTC."""
-    try:
-        value = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def resolve_path(
-    rtype: ResourceTypeDef, urn: str | None, name: str, sub: str | None, *, for_filter: bool = False
-) -> Path:
-    """Resolve ``[urn:]name[.sub]`` against ``rtype`` (names are case-insensitive, RFC 7643 §2.1).
-
-    Unqualified names are looked up in the core schema and the common attributes first, then in the
-    extensions (Entra sends ``manager`` for the enterprise manager).  For filters, a complex attribute named
-    alone compares its ``value`` sub-attribute (RFC 7644 §3.4.2.2; Entra filters ``manager eq "<id>"``).
-    """
-    extension: str | None = None
-    attr: AttributeDef | None
-    if urn is not None:
-        split = rtype.split_urn(urn)
-        if split is None or split[1]:
-            raise InvalidFilter(f"unknown schema '{urn}'")
-        schema = split[0]
-        if schema.id == rtype.schema.id:
-            attr = rtype.attr(name)
-        else:
-            attr = schema.attr(name)
-            extension = schema.id
-        qualified = f"{urn}:{name}"
-    else:
-        attr = rtype.attr(name)
-        if attr is None:
-            for schema, _ in rtype.extensions.values():
-                attr = schema.attr(name)
-                if attr is not None:
-                    extension = schema.id
-                    break
-        qualified = name
-    if attr is None:
-        raise InvalidFilter(f"unknown attribute '{qualified}'")
-    sub_def: AttributeDef | None = None
-    if sub is not None:
-        sub_def = attr.sub(sub)
-        if sub_def is None:
-            raise InvalidFilter(f"unknown attribute '{qualified}.{sub}'")
-    elif for_filter and attr.is_complex:
-        sub_def = attr.sub("value")
-    return Path(extension, attr, sub_def)
-
-
 def parse_filter(text: str, rtype: ResourceTypeDef, limits: FilterLimits = DEFAULT_LIMITS) -> Expr:
     """Parse ``text`` into a bound AST for ``rtype``; raise ``InvalidFilter`` naming the column on error."""
     if len(text) > limits.max_length:
         raise InvalidFilter(f"Invalid filter: longer than {limits.max_length} characters.")
     return _Parser(text, rtype, limits).parse()
-
-
-def split_attr_path(text: str) -> tuple[str | None, str, str | None]:
-    """Split ``[urn:]name[.sub]`` (RFC 7644 §3.10) into its parts without resolving it."""
-    urn: str | None = None
-    rest = text.strip()
-    if rest.lower().startswith("urn:"):
-        head, sep, tail = rest.rpartition(":")
-        if not sep or not tail:
-            raise InvalidFilter(f"'{text}' is not an attribute path")
-        urn, rest = head, tail
-    name, dot, sub = rest.partition(".")
-    if not name or (dot and not sub) or "." in sub:
-        raise InvalidFilter(f"'{text}' is not an attribute path")
-    return urn, name, (sub if dot else None)
 
 
 def parse_value_filter(

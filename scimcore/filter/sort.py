@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from scimcore.filter.ast import Path
 from scimcore.filter.evaluate import values_at
-from scimcore.filter.parser import parse_datetime
+from scimcore.schema.documents import parse_datetime
 
 T = TypeVar("T")
 SortKey = tuple[int, Any]

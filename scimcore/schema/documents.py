@@ -19,15 +19,24 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from scimcore import compat
 from scimcore.errors import InvalidSyntax, InvalidValue
-from scimcore.filter.parser import parse_datetime
 from scimcore.schema.registry import AttributeDef, ResourceTypeDef
 
 IGNORED_ON_INPUT = frozenset({"schemas", "id", "meta"})
 
+
+
+def parse_datetime(text: str) -> datetime | None:
+    """Parse an xsd:dateTime (RFC 7643 §2.3.5); values without a zone are read as UTC."""
+    try:
+        value = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 def label(attr: AttributeDef, extension: str | None = None) -> str:
     """The attribute's path for error messages (``name.givenName``, ``urn:...:User:manager``)."""

@@ -17,9 +17,9 @@ from typing import Any
 
 import scim2_models as sm
 
-from scimcore.urns import CORE_GROUP, CORE_USER, ENTERPRISE_USER
-
-__all__ = ["CORE_GROUP", "CORE_USER", "ENTERPRISE_USER"]
+from scimcore.urns import CORE_GROUP as CORE_GROUP
+from scimcore.urns import CORE_USER as CORE_USER
+from scimcore.urns import ENTERPRISE_USER as ENTERPRISE_USER
 
 ATTRIBUTE_TYPES = frozenset(
     {"string", "boolean", "decimal", "integer", "dateTime", "binary", "reference", "complex"}
@@ -223,14 +223,20 @@ class SchemaRegistry:
     def default(cls) -> SchemaRegistry:
         """User (with the enterprise extension) and Group, as RFC 7643 §4 and §8.7 define them."""
         registry = cls()
-        registry.register_schema(sm.User)
+        # The descriptions are RFC 7643 §8.7.1's ("User Account", "Group") and §8.7.2's ("Enterprise User").
+        user = _dump(sm.User.to_schema())
+        user["description"] = "User Account"
+        registry.register_schema(user)
         # Microsoft Entra requires group display names to be unique within a directory.
         group = _dump(sm.Group.to_schema())
+        group["description"] = "Group"
         for attribute in group["attributes"]:
             if attribute["name"] == "displayName":
                 attribute["uniqueness"] = "server"
         registry.register_schema(group)
-        registry.register_schema(sm.EnterpriseUser)
+        enterprise = _dump(sm.EnterpriseUser.to_schema())
+        enterprise["description"] = "Enterprise User"
+        registry.register_schema(enterprise)
         registry.register_resource_type("User", "/Users", CORE_USER, description="User Account")
         registry.register_resource_type("Group", "/Groups", CORE_GROUP, description="Group")
         registry.add_extension("User", ENTERPRISE_USER)
