@@ -38,12 +38,21 @@ class TransferError(ValueError):
     """The input is not a scimcore export, or the target directory cannot receive it."""
 
 
+class IncompleteImport(TransferError):
+    """The export held fewer resources than its header announces: it was cut short (``result`` has what was read)."""
+
+    def __init__(self, message: str, result: ImportResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
 @dataclass(frozen=True, slots=True)
 class ImportResult:
     """How many resources of each type an import created."""
 
     directory: str
     counts: dict[str, int] = field(default_factory=dict)
+    expected: dict[str, int] = field(default_factory=dict)
 
 
 def ordered_types(registry: SchemaRegistry) -> list[ResourceTypeDef]:
@@ -113,6 +122,11 @@ def read_header(line: str) -> dict[str, Any]:
         raise TransferError(f'line 1 is not a scimcore export header ({{"format": "{FORMAT}", ...}})')
     if header.get("version") != VERSION:
         raise TransferError(f"export format version {header.get('version')!r} is not supported (expected {VERSION})")
+    counts = header.get("counts", {})
+    if not isinstance(counts, dict) or not all(
+        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) and v >= 0 for k, v in counts.items()
+    ):
+        raise TransferError("line 1: 'counts' must map resource types to non-negative whole numbers")
     return header
 
 
@@ -132,19 +146,22 @@ def import_lines(
     *,
     registry: SchemaRegistry | None = None,
     progress: Progress | None = None,
+    allow_partial: bool = False,
 ) -> ImportResult:
     """Create every resource of an export in ``directory``, which must hold no resources yet.
 
     ``lines`` is the export, header first.  Documents are created as they are, with their ids and ``meta``;
     :class:`TransferError` names the line of anything malformed.  A resource already created stays when a
-    later line fails, so import into a fresh directory and start again after fixing the input.
+    later line fails, so import into a fresh directory and start again after fixing the input.  When fewer
+    resources were read than the header announces (a truncated file), :class:`IncompleteImport` says so,
+    unless ``allow_partial`` accepts what was read.
     """
     registry = registry or SchemaRegistry.default()
     iterator = iter(lines)
     first = next(iterator, None)
     if first is None:
         raise TransferError("the input is empty: not a scimcore export")
-    read_header(first)
+    expected: dict[str, int] = dict(read_header(first).get("counts", {}))
     ensure_empty(store, directory, registry)
     counts: dict[str, int] = {}
     for number, line in enumerate(iterator, start=2):
@@ -162,7 +179,18 @@ def import_lines(
         counts[rtype.name] = counts.get(rtype.name, 0) + 1
         if progress is not None:
             progress(1)
-    return ImportResult(directory, counts)
+    result = ImportResult(directory, counts, expected)
+    short = {name: n for name, n in expected.items() if counts.get(name, 0) < n}
+    if short and not allow_partial:
+        announced = ", ".join(f"{n} {name}" for name, n in expected.items())
+        read = ", ".join(f"{counts.get(name, 0)} {name}" for name in expected)
+        raise IncompleteImport(
+            f"the export's header announces {announced} but only {read} were read: the file is incomplete. "
+            f"What was read is now in directory {directory!r}; import a complete export into a new directory, "
+            "or accept what was read with --allow-partial",
+            result,
+        )
+    return result
 
 
 def _resource_type(doc: Any, number: int, registry: SchemaRegistry) -> ResourceTypeDef:

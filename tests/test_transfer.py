@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from scimcore import MemoryStore, ScimService
 from scimcore.schema.registry import SchemaRegistry
 from scimcore.store.port import Query, Store
-from scimcore.transfer import TransferError, export_documents, export_lines, import_lines
+from scimcore.transfer import IncompleteImport, TransferError, export_documents, export_lines, import_lines
 from tests.conftest import ENTERPRISE, Client, StepClock
 
 pytest.importorskip("sqlalchemy")
@@ -192,3 +192,33 @@ def test_export_reads_page_by_page() -> None:
     docs = list(export_documents(store, page_size=3, progress=pages.append))
     assert len(docs) == 7 and {d["id"] for d in docs} == ids
     assert pages == [3, 3, 1]
+
+
+def _truncated(lines: list[str], keep: int) -> list[str]:
+    """The header and the first ``keep`` resource lines of an export."""
+    return lines[: 1 + keep]
+
+
+def test_truncated_export_is_refused_with_the_counts() -> None:
+    """An export with fewer resources than its header announces fails, naming both counts."""
+    source = MemoryStore()
+    _populate(source)
+    lines = list(export_lines(source))
+    with pytest.raises(IncompleteImport, match="announces 2 User, 3 Group but only 1 User, 0 Group were read"):
+        import_lines(MemoryStore(), _truncated(lines, 1))
+
+
+def test_allow_partial_accepts_a_truncated_export() -> None:
+    """``allow_partial`` keeps what was read and reports the announced counts beside it."""
+    source = MemoryStore()
+    _populate(source)
+    result = import_lines(MemoryStore(), _truncated(list(export_lines(source)), 2), allow_partial=True)
+    assert result.counts == {"User": 2}
+    assert result.expected == {"User": 2, "Group": 3}
+
+
+def test_header_counts_must_be_whole_numbers() -> None:
+    """A header whose counts are not non-negative integers is refused."""
+    header = '{"format": "scimcore-export", "version": 1, "counts": {"User": "many"}}\n'
+    with pytest.raises(TransferError, match="'counts'"):
+        import_lines(MemoryStore(), [header])
