@@ -22,6 +22,7 @@ from scimcore.auth import bearer_token, generate_token, hash_token
 from scimcore.errors import Forbidden, NotFound
 from scimcore.profiles import PROFILES
 from scimcore.transport import ScimRequest
+from scimcore.webhook_targets import check_webhook_url
 
 PROVIDERS = tuple(PROFILES)
 """The provider labels a directory can carry: the names of :data:`scimcore.profiles.PROFILES`."""
@@ -100,9 +101,18 @@ def _now() -> str:
 class DirectoryManager:
     """The Python API behind ``scimcore directories``: create, list, rotate tokens, (de)activate, delete."""
 
-    def __init__(self, store: DirectoryStore, *, clock: Callable[[], str] = _now) -> None:
+    def __init__(
+        self, store: DirectoryStore, *, clock: Callable[[], str] = _now, allow_private_webhooks: bool | None = None
+    ) -> None:
         self.store = store
         self.clock = clock
+        # None reads SCIMCORE_ALLOW_PRIVATE_WEBHOOKS at each check (scimcore.webhook_targets).
+        self.allow_private_webhooks = allow_private_webhooks
+
+    def _check_webhook(self, url: str | None) -> None:
+        """Refuse a webhook URL the target rules refuse (:mod:`scimcore.webhook_targets`); ``ValueError``."""
+        if url is not None:
+            check_webhook_url(url, allow_private=self.allow_private_webhooks)
 
     def create(
         self,
@@ -121,6 +131,7 @@ class DirectoryManager:
             raise ValueError(f"provider must be one of {', '.join(PROVIDERS)}, got {provider!r}")
         if webhook_secret and not webhook_url:
             raise ValueError("a webhook secret needs a webhook URL")
+        self._check_webhook(webhook_url)
         directory = Directory(
             id=directory_id or uuid.uuid4().hex,
             name=name,
@@ -173,6 +184,8 @@ class DirectoryManager:
         unknown = set(changes) - allowed
         if unknown:
             raise ValueError(f"cannot change {', '.join(sorted(unknown))}")
+        if changes.get("webhook_url"):
+            self._check_webhook(changes["webhook_url"])
         updated = replace(self.get(directory_id), **changes)
         self.store.save_directory(updated)
         return updated
