@@ -117,3 +117,21 @@ def test_readme_library_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyP
         store = namespace.get("store")
         if store is not None:
             store.close()  # type: ignore[attr-defined]
+
+
+def test_readme_library_example_creates_its_directory_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Running the README's FastAPI example twice leaves one "Acme" directory and shows its token once."""
+    pytest.importorskip("fastapi")
+    pytest.importorskip("sqlalchemy")
+    monkeypatch.chdir(tmp_path)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"^```python\n(.*?)^```", readme, flags=re.MULTILINE | re.DOTALL)
+                 if "DirectoryManager" in b)
+    shown: list[str] = []
+    for _ in range(2):
+        namespace: dict[str, object] = {"print": lambda *args: shown.append(" ".join(map(str, args)))}
+        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102 - the README's own code
+        names = [d.name for d in namespace["manager"].list()]  # type: ignore[attr-defined]
+        namespace["store"].close()  # type: ignore[attr-defined]
+    assert names == ["Acme"]
+    assert len([line for line in shown if line.startswith("Secret Token: ")]) == 1
