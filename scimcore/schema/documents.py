@@ -233,6 +233,45 @@ def check_required(rtype: ResourceTypeDef, doc: Mapping[str, Any]) -> None:
                     raise InvalidValue(f"Attribute '{schema.id}:{attr.name}' is required.")
 
 
+INDEXED_VALUE_MAX_BYTES = 2048
+"""The longest value, in UTF-8 bytes, of an attribute every store indexes (see :func:`indexed_attributes`).
+
+The same on every store, so that memory, SQLite and PostgreSQL accept and refuse the same input; PostgreSQL's
+B-tree indexes hold at most about 2,700 bytes a key.  Identity providers send far less: an Entra
+userPrincipalName is at most 113 characters, an Okta login 100.
+"""
+
+
+def indexed_attributes(rtype: ResourceTypeDef) -> list[AttributeDef]:
+    """The top-level string attributes that stores index.
+
+    The unique ones (``userName``, ``displayName`` of groups) and the common attribute ``externalId``
+    (RFC 7643 §3.1), which identity providers match on.
+    """
+    out = [
+        attr
+        for attr in rtype.schema.attributes.values()
+        if not attr.multi_valued and not attr.is_complex and attr.uniqueness in ("server", "global")
+    ]
+    external = rtype.attr("externalId")
+    if external is not None and external not in out:
+        out.append(external)
+    return out
+
+
+def check_indexed_lengths(rtype: ResourceTypeDef, doc: Mapping[str, Any]) -> None:
+    """Refuse a value of an indexed attribute longer than :data:`INDEXED_VALUE_MAX_BYTES` (invalidValue)."""
+    for attr in indexed_attributes(rtype):
+        value = doc.get(attr.name)
+        if isinstance(value, str) and len(value) * 4 > INDEXED_VALUE_MAX_BYTES:
+            size = len(value.encode("utf-8"))
+            if size > INDEXED_VALUE_MAX_BYTES:
+                raise InvalidValue(
+                    f"Attribute '{attr.name}' is {size} bytes long in UTF-8; this service provider keeps at most "
+                    f"{INDEXED_VALUE_MAX_BYTES} bytes for it."
+                )
+
+
 def schemas_of(rtype: ResourceTypeDef, doc: Mapping[str, Any]) -> list[str]:
     """The ``schemas`` list of a document: the core schema and every extension it carries."""
     out = [rtype.schema.id]
