@@ -7,6 +7,17 @@ order they happened (the outbox hands out only the oldest undelivered event per 
 dispatchers — several ``scimcore serve`` processes on one PostgreSQL database — share the outbox through
 leases and ``FOR UPDATE SKIP LOCKED``, so an event is not delivered twice in normal operation.
 
+Fairness: each directory is delivered by its own worker, up to ``concurrency`` directories at once, and a
+directory whose worker is busy or whose webhook just failed is left out of the next claims until it is idle
+or its backoff has passed.  A receiver that hangs therefore costs its own directory one timeout and nobody
+else anything: the other directories' events keep flowing.  Within a directory, events go one at a time in
+the order they were claimed; after a failure the rest of that directory's claim is not attempted (its
+leases run out and it is claimed again after the backoff).
+
+Webhook targets follow :mod:`scimcore.webhook_targets`: each delivery resolves the host again, refuses
+private and metadata addresses unless private receivers are allowed, connects to the checked address, and
+never follows a redirect.
+
 The dispatcher runs beside the server, never inside a SCIM request: a slow or failing webhook never slows or
 fails provisioning.  It needs httpx (the ``server`` extra).
 """
@@ -14,17 +25,25 @@ fails provisioning.  It needs httpx (the ``server`` extra).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import random
+import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from scimcore.directories import Directory, DirectoryStore
 from scimcore.events import Outbox, StoredEvent
+from scimcore.webhook_targets import (
+    Resolver,
+    WebhookTargetError,
+    private_webhooks_allowed,
+    resolve_webhook_target,
+)
 from scimcore.webhooks import SIGNATURE_HEADER, sign
 
 logger = logging.getLogger("scimcore.dispatch")
@@ -32,7 +51,11 @@ logger = logging.getLogger("scimcore.dispatch")
 
 @dataclass(frozen=True, slots=True)
 class DispatchConfig:
-    """Delivery tuning: batch size, lease, timeouts and the backoff schedule."""
+    """Delivery tuning: batch size, lease, timeouts, the backoff schedule, fairness and target rules.
+
+    ``concurrency`` is how many directories are delivered to at once.  ``allow_private_webhooks`` lifts the
+    address rules of :mod:`scimcore.webhook_targets`; ``None`` reads ``SCIMCORE_ALLOW_PRIVATE_WEBHOOKS``.
+    """
 
     batch: int = 50
     lease_seconds: float = 60.0
@@ -41,6 +64,8 @@ class DispatchConfig:
     base_backoff: float = 2.0
     max_backoff: float = 3600.0
     retry_period: float = 24 * 3600.0
+    concurrency: int = 16
+    allow_private_webhooks: bool | None = None
 
 
 class Dispatcher:
@@ -54,48 +79,91 @@ class Dispatcher:
         config: DispatchConfig | None = None,
         clock: Callable[[], float] = time.time,
         client: Any = None,
+        resolver: Resolver = socket.getaddrinfo,
     ) -> None:
         self.outbox = outbox
         self.directories = directories
         self.config = config or DispatchConfig()
         self.clock = clock
         self._client = client
+        self._resolver = resolver
+        self._allow_private = private_webhooks_allowed(self.config.allow_private_webhooks)
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
+        self._workers: dict[str, asyncio.Task[None]] = {}
+        self._paused: dict[str, float] = {}  # directory -> clock time its webhook may be tried again
 
     def backoff(self, attempts: int) -> float:
         """Seconds to wait before attempt ``attempts + 1``: exponential with full jitter."""
         ceiling = min(self.config.max_backoff, self.config.base_backoff * (2 ** min(attempts, 30)))
         return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not a secret
 
-    async def deliver_due(self) -> int:
-        """Deliver one batch of due events; return how many were attempted."""
-        import httpx
+    def _left_out(self, now: float) -> frozenset[str]:
+        """Directories not to claim for now: a worker is delivering to them, or their webhook is backing off."""
+        for directory, until in list(self._paused.items()):
+            if until <= now:
+                del self._paused[directory]
+        return frozenset(self._workers) | frozenset(self._paused)
 
+    async def _claim(self) -> dict[str, list[StoredEvent]]:
+        """Claim due events of idle directories, grouped by directory in claim order."""
+        if len(self._workers) >= self.config.concurrency:
+            return {}
         now = self.clock()
         claimed = await asyncio.to_thread(
-            self.outbox.claim_events, now, self.config.batch, self.config.lease_seconds
+            self.outbox.claim_events, now, self.config.batch, self.config.lease_seconds, exclude=self._left_out(now)
         )
-        if not claimed:
-            return 0
-        client = self._client or httpx.AsyncClient(timeout=self.config.timeout_seconds)
+        groups: dict[str, list[StoredEvent]] = {}
+        for stored in claimed:
+            groups.setdefault(stored.event.directory_id, []).append(stored)
+        return groups
+
+    def _start(self, groups: dict[str, list[StoredEvent]]) -> list[asyncio.Task[None]]:
+        started = []
+        for directory_id, events in groups.items():
+            task = asyncio.create_task(self._deliver_directory(directory_id, events))
+            self._workers[directory_id] = task
+            task.add_done_callback(functools.partial(self._finished, directory_id))
+            started.append(task)
+        return started
+
+    def _finished(self, directory_id: str, _task: asyncio.Task[None]) -> None:
+        self._workers.pop(directory_id, None)
+        self._wake.set()
+
+    async def deliver_due(self) -> int:
+        """Deliver one round of due events, every directory at once, and wait for it; return how many."""
+        groups = await self._claim()
+        tasks = self._start(groups)
+        if tasks:
+            await asyncio.gather(*tasks)
+        return sum(len(events) for events in groups.values())
+
+    async def _deliver_directory(self, directory_id: str, events: Sequence[StoredEvent]) -> None:
+        """Deliver one directory's claimed events in order; stop at the first failure (its backoff applies)."""
+        import httpx
+
+        directory = await asyncio.to_thread(self.directories.get_directory, directory_id)
+        # A client of its own per directory worker: connections are never shared between webhook hosts.
+        client = self._client or httpx.AsyncClient(timeout=self.config.timeout_seconds, follow_redirects=False)
         try:
-            directories: dict[str, Directory | None] = {}
-            for stored in claimed:
-                key = stored.event.directory_id
-                if key not in directories:
-                    directories[key] = await asyncio.to_thread(self.directories.get_directory, key)
-                await self._deliver(client, stored, directories[key])
+            for stored in events:
+                retry_at = await self._deliver(client, stored, directory)
+                if retry_at is not None:
+                    self._paused[directory_id] = retry_at
+                    break
+        except Exception as exc:  # noqa: BLE001 - one directory's trouble never stops the dispatcher
+            logger.error("delivery to directory %s failed: %s", directory_id, type(exc).__name__)
         finally:
             if self._client is None:
                 await client.aclose()
-        return len(claimed)
 
-    async def _deliver(self, client: Any, stored: StoredEvent, directory: Directory | None) -> None:
+    async def _deliver(self, client: Any, stored: StoredEvent, directory: Directory | None) -> float | None:
+        """Deliver one event; return when its directory may be tried again after a failure, else ``None``."""
         event = stored.event
         if directory is None or not directory.webhook_url:
             await asyncio.to_thread(self.outbox.mark_failed, stored.seq, "no webhook configured", None)
-            return
+            return None
         body = json.dumps(event.payload(), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         headers = {
             "Content-Type": "application/json",
@@ -107,13 +175,30 @@ class Dispatcher:
             headers[SIGNATURE_HEADER] = sign(directory.webhook_secret, body)  # wall-clock time, as receivers check
         error: str | None = None
         try:
-            response = await client.post(directory.webhook_url, content=body, headers=headers)
-            if 200 <= response.status_code < 300:
-                await asyncio.to_thread(self.outbox.mark_delivered, stored.seq)
-                return
-            error = f"HTTP {response.status_code}"
-        except Exception as exc:  # noqa: BLE001 - any transport failure is a failed attempt
-            error = type(exc).__name__
+            target = await asyncio.to_thread(
+                resolve_webhook_target, directory.webhook_url, allow_private=self._allow_private,
+                resolver=self._resolver,
+            )
+        except WebhookTargetError as exc:
+            logger.warning("event %s not delivered: %s", event.id, exc)
+            await asyncio.to_thread(self.outbox.mark_failed, stored.seq, f"webhook address refused: {exc}", None)
+            return None
+        except OSError as exc:
+            error = f"name resolution failed: {type(exc).__name__}"
+        else:
+            extensions: dict[str, Any] = {}
+            if target.host is not None:
+                headers["Host"] = target.host
+            if target.server_name is not None:
+                extensions["sni_hostname"] = target.server_name
+            try:
+                response = await client.post(target.url, content=body, headers=headers, extensions=extensions)
+                if 200 <= response.status_code < 300:
+                    await asyncio.to_thread(self.outbox.mark_delivered, stored.seq)
+                    return None
+                error = f"HTTP {response.status_code}"
+            except Exception as exc:  # noqa: BLE001 - any transport failure is a failed attempt
+                error = type(exc).__name__
         occurred = _epoch(event.occurred_at)
         retry_at = self.clock() + self.backoff(stored.attempts)
         if occurred is not None and retry_at - occurred > self.config.retry_period:
@@ -121,31 +206,40 @@ class Dispatcher:
             await asyncio.to_thread(self.outbox.mark_failed, stored.seq, error, None)
         else:
             await asyncio.to_thread(self.outbox.mark_failed, stored.seq, error, retry_at)
+        return retry_at
 
     def wake(self) -> None:
         """Look for due events now (called after a write made events)."""
         self._wake.set()
 
     def stop(self) -> None:
-        """Ask :meth:`run` to return after the current batch."""
+        """Ask :meth:`run` to return; deliveries under way get ``timeout_seconds`` to finish."""
         self._stopping.set()
         self._wake.set()
 
     async def run(self) -> None:
-        """Deliver until :meth:`stop`; polls every ``poll_seconds`` or when woken."""
-        while not self._stopping.is_set():
-            try:
-                delivered = await self.deliver_due()
-            except Exception as exc:  # noqa: BLE001 - the loop must survive a database hiccup
-                logger.error("event dispatch failed: %s", type(exc).__name__)
-                delivered = 0
-            if delivered:
-                continue
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.config.poll_seconds)
-            except TimeoutError:
-                pass
-            self._wake.clear()
+        """Deliver until :meth:`stop`: claims for idle directories whenever woken or every ``poll_seconds``."""
+        try:
+            while not self._stopping.is_set():
+                try:
+                    groups = await self._claim()
+                except Exception as exc:  # noqa: BLE001 - the loop must survive a database hiccup
+                    logger.error("event dispatch failed: %s", type(exc).__name__)
+                    groups = {}
+                if groups:
+                    self._start(groups)
+                    continue
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.config.poll_seconds)
+                except TimeoutError:
+                    pass
+                self._wake.clear()
+        finally:
+            running = list(self._workers.values())
+            if running:
+                _, pending = await asyncio.wait(running, timeout=self.config.timeout_seconds)
+                for task in pending:
+                    task.cancel()  # its events stay leased and are delivered again later (at least once)
 
 
 def _epoch(stamp: str) -> float | None:

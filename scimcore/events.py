@@ -18,7 +18,7 @@ This module builds event values; it does no I/O.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -123,8 +123,13 @@ def kind_of(resource_type: str) -> str | None:
 class Outbox(Protocol):
     """Delivery bookkeeping of the events a store wrote with its changes."""
 
-    def claim_events(self, now: float, limit: int, lease_seconds: float) -> list[StoredEvent]:
-        """Lease up to ``limit`` due pending events, at most the oldest one per resource key."""
+    def claim_events(
+        self, now: float, limit: int, lease_seconds: float, *, exclude: Collection[str] = ()
+    ) -> list[StoredEvent]:
+        """Lease up to ``limit`` due pending events, at most the oldest one per resource key.
+
+        Events of the directories in ``exclude`` are left alone (the dispatcher's busy or backing-off ones).
+        """
         ...
 
     def mark_delivered(self, seq: int) -> None:

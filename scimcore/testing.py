@@ -489,6 +489,16 @@ class OutboxContract:
         store.mark_delivered(first[0].seq)
         assert [s.event.id for s in store.claim_events(101.0, 10, 30.0)] == ["e-u1-1"]
 
+    def test_claim_leaves_excluded_directories_alone(self, store: Any) -> None:
+        """Events of a directory named in ``exclude`` are not claimed; another directory's still are."""
+        self._seed(store)
+        store.save_directory(Directory(id="d2", name="E", created="2026-01-01T00:00:00Z", webhook_url="http://y"))
+        other = Event(id="e-d2", type="user.created", directory_id="d2", occurred_at="2026-01-01T00:00:00Z",
+                      data={}, resource_key="v1")
+        store.create(USER, user_doc("v1", "v1"), directory="d2", events=[other])
+        assert [s.event.id for s in store.claim_events(100.0, 10, 30.0, exclude={"d1"})] == ["e-d2"]
+        assert [s.event.id for s in store.claim_events(100.0, 10, 30.0)] == ["e-u1-0", "e-u2-0"]
+
     def test_failed_event_is_retried_after_its_time(self, store: Any) -> None:
         """A failed event comes back once its retry time has come, and dead-letters without one."""
         self._seed(store)

@@ -15,7 +15,7 @@ This module does no I/O.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
@@ -138,13 +138,18 @@ class MemoryStore:
                 _EventRow(len(self._events) + 1, head, pack(event.data), "pending" if pending else "stored")
             )
 
-    def claim_events(self, now: float, limit: int, lease_seconds: float) -> list[StoredEvent]:
-        """Lease due pending events, at most the oldest undelivered one per resource key."""
+    def claim_events(
+        self, now: float, limit: int, lease_seconds: float, *, exclude: Collection[str] = ()
+    ) -> list[StoredEvent]:
+        """Lease due pending events, at most the oldest undelivered one per resource key, none of ``exclude``."""
+        left_out = frozenset(exclude)
         with self._lock:
             blocked: set[tuple[str, str]] = set()
             claimed: list[StoredEvent] = []
             for row in self._events:
                 if row is None or row.status != "pending":
+                    continue
+                if row.event.directory_id in left_out:
                     continue
                 key = (row.event.directory_id, row.event.resource_key)
                 if key in blocked:

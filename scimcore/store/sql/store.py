@@ -10,7 +10,7 @@ can be expressed exactly (:mod:`scimcore.store.sql.compile`) and evaluated in Py
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -726,8 +726,13 @@ class SqlStore:
         )
         return StoredEvent(int(row.seq), event, row.status, int(row.attempts), row.last_error)
 
-    def claim_events(self, now: float, limit: int, lease_seconds: float) -> list[StoredEvent]:
-        """Lease due events, the oldest undelivered one per resource key; safe across processes."""
+    def claim_events(
+        self, now: float, limit: int, lease_seconds: float, *, exclude: Collection[str] = ()
+    ) -> list[StoredEvent]:
+        """Lease due events, the oldest undelivered one per resource key, none of ``exclude``.
+
+        Safe across processes: PostgreSQL skips rows another dispatcher holds locked.
+        """
         e, earlier = events_table, events_table.alias("earlier")
         blocked = (
             select(literal_column("1"))
@@ -746,6 +751,8 @@ class SqlStore:
             .order_by(e.c.seq)
             .limit(limit)
         )
+        if exclude:
+            query = query.where(e.c.directory.not_in(sorted(exclude)))
         if self.dialect.pg:
             query = query.with_for_update(skip_locked=True, of=e)
         with self._tx(write=True) as conn:

@@ -1,0 +1,205 @@
+"""The dispatcher: fair delivery across directories, per-directory order and backoff, webhook target rules."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+import pytest
+
+from scimcore import MemoryStore
+from scimcore.directories import Directory
+from scimcore.dispatch import DispatchConfig, Dispatcher
+from scimcore.events import EventFactory
+from scimcore.schema.registry import SchemaRegistry
+
+pytest.importorskip("httpx")
+
+USER = SchemaRegistry.default().resource_type("User")
+NOW = 2_000_000_000.0
+
+
+class Answer:
+    def __init__(self, status_code: int) -> None:
+        self.status_code = status_code
+
+
+class FakeClient:
+    """An httpx-like client: records every POST; hosts in ``hang`` never answer, hosts in ``fail`` answer 500."""
+
+    def __init__(self, *, hang: tuple[str, ...] = (), fail: tuple[str, ...] = ()) -> None:
+        self.hang, self.fail = hang, fail
+        self.posts: list[dict[str, Any]] = []
+        self.hanging = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def post(self, url: str, *, content: bytes, headers: dict[str, str], extensions: dict[str, Any]) -> Answer:
+        self.posts.append({"url": url, "headers": headers, "extensions": extensions, "body": content})
+        if any(h in url for h in self.hang):
+            self.hanging.set()
+            await self.release.wait()
+        return Answer(500 if any(h in url for h in self.fail) else 204)
+
+    def delivered_to(self, host: str) -> int:
+        return sum(1 for post in self.posts if host in post["url"])
+
+
+def directory_with_events(store: MemoryStore, directory_id: str, webhook_url: str, count: int) -> None:
+    """A directory with ``count`` user.created events, one per user, in that order."""
+    store.save_directory(Directory(id=directory_id, name=directory_id, created="2033-01-01T00:00:00Z",
+                                   webhook_url=webhook_url))
+    factory = EventFactory(directory_id, "2033-05-18T03:33:20.000Z")
+    for n in range(count):
+        rid = f"{directory_id}-u{n}"
+        doc = {"id": rid, "userName": rid, "meta": {"resourceType": "User", "version": 'W/"1"'}}
+        store.create(USER, doc, directory=directory_id, events=[factory.make("user.created", {"id": rid}, rid)])
+
+
+def test_a_hanging_webhook_does_not_hold_back_another_directory() -> None:
+    """While one directory's receiver hangs, another directory's event is delivered."""
+    store = MemoryStore()
+    directory_with_events(store, "slow", "https://hang.example.com/hook", 20)
+    directory_with_events(store, "fine", "https://fine.example.com/hook", 1)
+
+    async def scenario() -> tuple[bool, int]:
+        client = FakeClient(hang=("hang.example.com",))
+        dispatcher = Dispatcher(store, store, clock=lambda: NOW, client=client)
+        running = asyncio.create_task(dispatcher.run())
+        await asyncio.wait_for(client.hanging.wait(), timeout=10)
+        for _ in range(200):  # bounded wait for the other directory's delivery, not a timing assertion
+            if client.delivered_to("fine.example.com"):
+                break
+            await asyncio.sleep(0.02)
+        still_hanging = not client.release.is_set()
+        dispatcher.stop()
+        client.release.set()
+        await asyncio.wait_for(running, timeout=10)
+        return still_hanging, client.delivered_to("fine.example.com")
+
+    still_hanging, fine = asyncio.run(scenario())
+    assert still_hanging and fine == 1
+    assert [s.status for s in store.list_events("fine")] == ["delivered"]
+
+
+def test_a_directory_s_events_go_one_at_a_time_in_order() -> None:
+    """Events of one directory are posted in the order they happened."""
+    store = MemoryStore()
+    directory_with_events(store, "acme", "https://hooks.example.com/hook", 5)
+    client = FakeClient()
+    asyncio.run(Dispatcher(store, store, clock=lambda: NOW, client=client).deliver_due())
+    assert [p["headers"]["Scimcore-Event-Id"] for p in client.posts] == [s.event.id for s in store.list_events("acme")]
+    assert {s.status for s in store.list_events("acme")} == {"delivered"}
+
+
+def test_after_a_failure_the_directory_waits_for_its_backoff() -> None:
+    """A failed delivery stops that directory's round; its other events are not tried until the backoff passed."""
+    store = MemoryStore()
+    directory_with_events(store, "down", "https://down.example.com/hook", 3)
+    now = [NOW]
+    client = FakeClient(fail=("down.example.com",))
+    dispatcher = Dispatcher(store, store, clock=lambda: now[0], client=client, config=DispatchConfig(base_backoff=10))
+    asyncio.run(dispatcher.deliver_due())
+    assert [s.attempts for s in store.list_events("down")] == [1, 0, 0]
+    now[0] += 1  # inside the backoff: nothing is claimed for this directory
+    asyncio.run(dispatcher.deliver_due())
+    assert len(client.posts) == 1
+    now[0] += 3600  # the backoff has passed
+    asyncio.run(dispatcher.deliver_due())
+    assert len(client.posts) == 2
+
+
+def test_a_refused_webhook_address_is_dead_lettered_without_a_request() -> None:
+    """A stored webhook pointing at the metadata address is never called; its event is dead-lettered."""
+    store = MemoryStore()
+    directory_with_events(store, "acme", "http://169.254.169.254/latest/meta-data/", 1)
+    client = FakeClient()
+    config = DispatchConfig(allow_private_webhooks=False)
+    asyncio.run(Dispatcher(store, store, clock=lambda: NOW, client=client, config=config).deliver_due())
+    [stored] = store.list_events("acme")
+    assert client.posts == []
+    assert stored.status == "dead" and "refused" in (stored.last_error or "")
+
+
+def test_a_name_resolving_to_a_private_address_is_refused_at_delivery() -> None:
+    """A host name whose DNS answer is private is refused when the event is delivered."""
+    store = MemoryStore()
+    directory_with_events(store, "acme", "https://hooks.example.com/hook", 1)
+
+    def private(host: str, port: int, **_: Any) -> list[tuple[Any, ...]]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", port))]
+
+    client = FakeClient()
+    config = DispatchConfig(allow_private_webhooks=False)
+    asyncio.run(Dispatcher(store, store, clock=lambda: NOW, client=client, config=config, resolver=private)
+                .deliver_due())
+    assert client.posts == []
+    assert "10.0.0.7" in (store.list_events("acme")[0].last_error or "")
+
+
+def test_delivery_goes_to_the_checked_address_with_the_host_name() -> None:
+    """The request connects to the address that was checked and presents the URL's host for Host and TLS."""
+    store = MemoryStore()
+    directory_with_events(store, "acme", "https://hooks.example.com/hook", 1)
+
+    def public(host: str, port: int, **_: Any) -> list[tuple[Any, ...]]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
+
+    client = FakeClient()
+    config = DispatchConfig(allow_private_webhooks=False)
+    asyncio.run(Dispatcher(store, store, clock=lambda: NOW, client=client, config=config, resolver=public)
+                .deliver_due())
+    [post] = client.posts
+    assert post["url"] == "https://93.184.216.34/hook"
+    assert post["headers"]["Host"] == "hooks.example.com"
+    assert post["extensions"] == {"sni_hostname": "hooks.example.com"}
+
+
+class Redirecting:
+    """A local receiver that answers every POST with a redirect to ``target``, and counts what it got."""
+
+    def __init__(self, target: str) -> None:
+        self.hits = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                self.rfile.read(int(self.headers["Content-Length"]))
+                outer.hits += 1
+                self.send_response(307)
+                self.send_header("Location", target)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def redirect_pair() -> Iterator[tuple[Redirecting, Redirecting]]:
+    final = Redirecting("http://unused.invalid/")
+    first = Redirecting(final.url)
+    yield first, final
+    first.close()
+    final.close()
+
+
+def test_redirects_are_not_followed(redirect_pair: tuple[Redirecting, Redirecting]) -> None:
+    """A webhook answering 307 fails the attempt; the redirect target is never called."""
+    first, final = redirect_pair
+    store = MemoryStore()
+    directory_with_events(store, "acme", first.url, 1)
+    config = DispatchConfig(allow_private_webhooks=True)
+    asyncio.run(Dispatcher(store, store, clock=lambda: NOW, config=config).deliver_due())
+    assert (first.hits, final.hits) == (1, 0)
+    assert store.list_events("acme")[0].last_error == "HTTP 307"
