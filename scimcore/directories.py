@@ -22,7 +22,7 @@ from scimcore.auth import bearer_token, generate_token, hash_token
 from scimcore.errors import Forbidden, NotFound
 from scimcore.profiles import PROFILES
 from scimcore.transport import ScimRequest
-from scimcore.webhook_targets import check_webhook_url
+from scimcore.webhook_targets import check_webhook_url, redact_webhook_url
 
 PROVIDERS = tuple(PROFILES)
 """The provider labels a directory can carry: the names of :data:`scimcore.profiles.PROFILES`."""
@@ -44,9 +44,10 @@ class Directory:
     options: dict[str, Any] = field(default_factory=dict)
 
     def public(self) -> dict[str, Any]:
-        """The directory as JSON for people and programs: the webhook secret is never included."""
+        """The directory as JSON for people and programs: no webhook secret, no credentials in the webhook URL."""
         out = asdict(self)
         out.pop("webhook_secret", None)
+        out["webhook_url"] = redact_webhook_url(self.webhook_url)
         out["has_webhook_secret"] = bool(self.webhook_secret)
         return out
 

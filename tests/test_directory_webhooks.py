@@ -43,3 +43,11 @@ def test_without_the_opt_in_a_private_receiver_is_refused(monkeypatch: pytest.Mo
     monkeypatch.delenv(ALLOW_PRIVATE_ENV, raising=False)
     with pytest.raises(WebhookTargetError, match=ALLOW_PRIVATE_ENV):
         DirectoryManager(MemoryStore()).create("Acme", webhook_url="http://127.0.0.1:9000/hook")
+
+
+def test_listing_never_shows_credentials_of_a_stored_url() -> None:
+    """A record stored with credentials in its webhook URL is listed without them."""
+    from scimcore.directories import Directory
+
+    record = Directory(id="d", name="D", webhook_url="https://user:pw@hooks.example.com/x")
+    assert record.public()["webhook_url"] == "https://***@hooks.example.com/x"
