@@ -16,6 +16,7 @@ This module translates only: every SCIM rule lives in the service.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
@@ -53,6 +54,7 @@ class ScimASGI:
         log_bodies: bool = False,
     ) -> None:
         self.service = service
+        self._blocking = bool(getattr(service.store, "blocking", True))
         self.prefix = normalise_prefix(prefix)
         self.max_body_bytes = max_body_bytes if max_body_bytes is not None else service.config.max_body_bytes
         self.trust_forwarded = trust_forwarded
@@ -96,7 +98,10 @@ class ScimASGI:
             self._log(started, scope, 499, None)
             return
         else:
-            response = await self.service.handle_async(request)
+            if self._blocking:  # a blocking store runs in a worker thread: the event loop never waits on I/O
+                response = await asyncio.to_thread(self.service.handle, request)
+            else:
+                response = self.service.handle(request)
         await self._send(send, response)
         self._log(started, scope, response.status, request)
 

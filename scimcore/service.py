@@ -10,7 +10,6 @@ port does), or know any web framework.  Clock and id generation are injected.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
@@ -267,7 +266,12 @@ class ScimService:
             return error_response(exc)
 
     async def handle_async(self, request: ScimRequest) -> ScimResponse:
-        """Serve one request from an event loop; blocking stores run in a worker thread."""
+        """Serve one request from an event loop; blocking stores run in a worker thread.
+
+        The ASGI adapter offloads on its own; this stays for callers that hold a service in async code.
+        """
+        import asyncio  # here, not at the top: ``import scimcore`` loads no asyncio
+
         if getattr(self.store, "blocking", True):
             return await asyncio.to_thread(self.handle, request)
         return self.handle(request)

@@ -61,3 +61,13 @@ def test_public_api_is_pinned() -> None:
 def test_version_is_a_string() -> None:
     """__version__ is a non-empty version string."""
     assert isinstance(scimcore.__version__, str) and scimcore.__version__[0].isdigit()
+
+
+def test_import_loads_no_asyncio_and_no_cli() -> None:
+    """``import scimcore`` loads neither asyncio (the ASGI adapter offloads) nor click (the CLI is a tool)."""
+    import subprocess
+    import sys
+
+    code = "import scimcore, sys; print('asyncio' in sys.modules, 'click' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
