@@ -473,13 +473,15 @@ def export_command(database: str, directory_id: str, output: Any) -> None:
 @database_option
 @click.option("--directory", "directory_id", default=DEFAULT_DIRECTORY, show_default=True, help="The directory id.")
 @click.option("--name", default=None, help="Name of the directory when the import creates it (default: its id).")
+@click.option("--allow-partial", is_flag=True, help="Accept an export holding fewer resources than its header says.")
 @click.argument("source", type=click.File("r", encoding="utf-8"))
-def import_command(database: str, directory_id: str, name: str | None, source: Any) -> None:
+def import_command(database: str, directory_id: str, name: str | None, allow_partial: bool, source: Any) -> None:
     """Load an export (FILE, or - for standard input) into an empty or new directory; prints a JSON summary.
 
-    A directory id that does not exist yet is created, and its first token is printed once.
+    A directory id that does not exist yet is created, and its first token is printed once.  An export cut
+    short (fewer resources than its header announces) fails unless --allow-partial accepts it.
     """
-    from scimcore.transfer import TransferError, ensure_empty, import_lines, read_header
+    from scimcore.transfer import IncompleteImport, TransferError, ensure_empty, import_lines, read_header
 
     store, created = _transfer_store(database, directory_id, create=True)
     first = source.readline()
@@ -500,13 +502,20 @@ def import_command(database: str, directory_id: str, name: str | None, source: A
         _, token = DirectoryManager(store).create(name or directory_id, directory_id=directory_id)
     try:
         with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
-            result = import_lines(store, rest(), directory_id, progress=bar.update)
+            result = import_lines(store, rest(), directory_id, progress=bar.update, allow_partial=allow_partial)
+    except IncompleteImport as exc:
+        _emit(_import_summary(directory_id, exc.result.counts, token))  # the token is shown even so, once
+        raise click.ClickException(str(exc)) from None
     except TransferError as exc:
         raise click.ClickException(str(exc)) from None
-    summary: dict[str, Any] = {"directory": directory_id, "imported": result.counts}
+    _emit(_import_summary(directory_id, result.counts, token))
+
+
+def _import_summary(directory_id: str, counts: dict[str, int], token: str | None) -> dict[str, Any]:
+    summary: dict[str, Any] = {"directory": directory_id, "imported": counts}
     if token is not None:
         summary |= {"created": True, "token": token, "scim_path": f"{SCIM_PREFIX}/{directory_id}"}
-    _emit(summary)
+    return summary
 
 
 main.add_command(check_command)

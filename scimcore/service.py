@@ -56,7 +56,7 @@ from scimcore.filter.sort import sort_key, sort_keyed
 from scimcore.limits import RateLimit, RateLimiter
 from scimcore.patch import MemberDelta, apply_patch, member_delta
 from scimcore.render import Projection, format_members, parse_attribute_list, render_resource
-from scimcore.schema.documents import check_required, normalise_resource
+from scimcore.schema.documents import check_indexed_lengths, check_required, normalise_resource
 from scimcore.schema.registry import ResourceTypeDef, SchemaRegistry
 from scimcore.store.port import DEFAULT_DIRECTORY, Document, MemberRef, Page, Query, Store
 from scimcore.transport import SCIM_MEDIA_TYPE, ScimRequest, ScimResponse
@@ -777,6 +777,7 @@ class ScimService:
         rtype = self._rtype(ctx)
         doc = normalise_resource(rtype, self._json_body(ctx))
         check_required(rtype, doc)
+        check_indexed_lengths(rtype, doc)
         self._check_members(rtype, doc, None, ctx)
         self._prepare_password(doc, None)
         doc["id"] = self.new_id()
@@ -809,6 +810,7 @@ class ScimService:
             pinned = self._check_if_match(ctx, current)
             doc = change(current)
             check_required(rtype, doc)
+            check_indexed_lengths(rtype, doc)
             self._check_members(rtype, doc, current, ctx)
             self._prepare_password(doc, current)
             try:

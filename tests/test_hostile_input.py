@@ -114,3 +114,18 @@ def test_a_start_index_beyond_64_bits_is_an_empty_page(client: Client, start: st
     searched = client.post("/.search", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
                                         "startIndex": int(start)})
     assert searched.status == 200 and searched.json["Resources"] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "body_key", "extra"),
+    [("/Users", "userName", {}), ("/Users", "externalId", {"userName": "u"}), ("/Groups", "displayName", {})],
+)
+def test_an_indexed_value_past_the_limit_is_400_on_every_store(
+    client: Client, path: str, body_key: str, extra: dict[str, str]
+) -> None:
+    """A userName, externalId or group displayName over 2,048 UTF-8 bytes is a 400 naming it, on every store."""
+    schema = USER_SCHEMA if path == "/Users" else "urn:ietf:params:scim:schemas:core:2.0:Group"
+    body = {"schemas": [schema], **extra, body_key: "x" * 2_700}
+    result = client.request("POST", path, raw=json.dumps(body).encode())
+    assert result.status == 400, result.json
+    assert result.json["scimType"] == "invalidValue" and f"'{body_key}'" in result.json["detail"]

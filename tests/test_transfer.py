@@ -222,3 +222,20 @@ def test_header_counts_must_be_whole_numbers() -> None:
     header = '{"format": "scimcore-export", "version": 1, "counts": {"User": "many"}}\n'
     with pytest.raises(TransferError, match="'counts'"):
         import_lines(MemoryStore(), [header])
+
+
+def test_cli_import_of_a_truncated_export_fails_unless_partial_is_allowed(tmp_path: Path) -> None:
+    """`scimcore import` of a cut-short export exits non-zero naming the counts; --allow-partial accepts it."""
+    source = SqlStore(f"sqlite:///{tmp_path / 'old.db'}")
+    _populate(source)
+    lines = list(export_lines(source))
+    source.close()
+    dump = tmp_path / "cut.jsonl"
+    dump.write_text("".join(_truncated(lines, 2)), encoding="utf-8")
+    runner = CliRunner()
+    refused = runner.invoke(main, ["import", "--database", f"sqlite:///{tmp_path / 'a.db'}", str(dump)])
+    assert refused.exit_code == 1 and "announces 2 User, 3 Group" in refused.output
+    accepted = runner.invoke(main, ["import", "--database", f"sqlite:///{tmp_path / 'b.db'}", "--allow-partial",
+                                    str(dump)])
+    assert accepted.exit_code == 0, accepted.output
+    assert json.loads(accepted.stdout)["imported"] == {"User": 2}
