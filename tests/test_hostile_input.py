@@ -129,3 +129,13 @@ def test_an_indexed_value_past_the_limit_is_400_on_every_store(
     result = client.request("POST", path, raw=json.dumps(body).encode())
     assert result.status == 400, result.json
     assert result.json["scimType"] == "invalidValue" and f"'{body_key}'" in result.json["detail"]
+
+
+@pytest.mark.parametrize(("depth", "found"), [(48, 1), (49, 0)])
+def test_deeply_nested_not_within_the_limit_is_served_on_every_store(client: Client, depth: int, found: int) -> None:
+    """49 nested ``not (...)`` (the limit is 50) answer 200 with the right users, not a 500 from SQLite's parser."""
+    assert client.request("POST", "/Users", raw=_user("")).status == 201
+    text = "not (" * depth + 'userName eq "alice"' + ")" * depth
+    result = client.get("/Users", query="filter=" + quote(text))
+    assert result.status == 200, result.json
+    assert result.json["totalResults"] == found

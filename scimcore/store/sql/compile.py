@@ -125,6 +125,26 @@ def _sqlite_path(keys: list[str]) -> str:
     return "$" + "".join('."' + k.replace('"', '""') + '"' for k in keys)
 
 
+MAX_SQL_NESTING = 12
+"""The deepest ``not`` / value-path nesting compiled to SQL; deeper filters are evaluated in Python."""
+
+
+def _nesting(expr: Expr) -> int:
+    """How deeply ``not`` and value paths nest in ``expr`` (``and`` / ``or`` add no level), without recursion."""
+    deepest = 0
+    stack: list[tuple[Expr, int]] = [(expr, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, And | Or):
+            stack.extend(((node.left, depth), (node.right, depth)))
+        elif isinstance(node, Not):
+            stack.append((node.expr, depth + 1))
+        elif isinstance(node, ValuePath):
+            stack.append((node.filter, depth + 1))
+    return deepest
+
+
 class FilterCompiler:
     """Compiles bound filter ASTs for one resource type to SQL over ``scim_resources``."""
 
@@ -134,7 +154,14 @@ class FilterCompiler:
         self.directory = directory
 
     def compile(self, expr: Expr) -> ColumnElement[bool]:
-        """The SQL condition for ``expr``; raises :class:`NotPushable`."""
+        """The SQL condition for ``expr``; raises :class:`NotPushable`.
+
+        A filter nesting ``not`` / value paths deeper than :data:`MAX_SQL_NESTING` is not pushed down:
+        SQLite's parser stack overflows on about 30 nested ``NOT (...)``, well inside the filter engine's
+        depth limit of 50, so such a filter runs in Python, exactly.
+        """
+        if _nesting(expr) > MAX_SQL_NESTING:
+            raise NotPushable("the filter nests deeper than the SQL push-down takes")
         return self._node(expr, None)
 
     # -- nodes --------------------------------------------------------------------------------------
