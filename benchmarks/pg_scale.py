@@ -25,6 +25,7 @@ from typing import Any
 import psycopg
 
 from scimcore import ScimRequest, ScimService
+from scimcore.service.queries import fingerprint
 from scimcore.store.sql import SqlStore
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -136,7 +137,7 @@ def main() -> None:
         params = {"cursor": "", "count": "100"}
         # A cursor positioned half-way through the collection, as a client holds after paging that far.
         half = store.search(rtype, store_query(args.users // 2)).next_after
-        deep = service._cursors.issue(half or "", service._query_fingerprint(rtype, params))
+        deep = service.cursors.issue(half or "", fingerprint(rtype, params))
         results.append(timed("cursor page", args.runs, lambda i: ScimRequest(
             "GET", "/Users", f"cursor={deep}&count=100", HEADERS, b"", BASE), service))
         store.close()

@@ -4,6 +4,9 @@ An authenticator is any callable taking the :class:`~scimcore.transport.ScimRequ
 subject (a string) or ``None`` for "not authenticated".  :class:`BearerTokens` is the shipped one: tokens are
 kept only as SHA-256 digests and compared in constant time.  Tokens are random secrets of at least 32
 bytes, so a fast digest is the right tool here (a password hash would only slow every request).
+
+The other secret the service keeps at rest, a resource's ``password`` attribute, is chosen by people and
+so gets a slow, salted hash instead (:func:`hash_password`, RFC 7643 §4.1.1).
 """
 
 from __future__ import annotations
@@ -21,6 +24,13 @@ Authenticator = Callable[[ScimRequest], str | None]
 def hash_token(token: str) -> str:
     """The hex SHA-256 digest under which a token is kept at rest."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    """A salted scrypt hash of a ``password`` attribute; the clear text is never stored (RFC 7643 §4.1.1)."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=2**14, r=8, p=1, dklen=32)
+    return f"scrypt$16384$8$1${salt.hex()}${digest.hex()}"
 
 
 def generate_token() -> str:

@@ -7,17 +7,22 @@ created with members adds one ``group.user_added`` per member; a deleted member 
 with a ``group.user_removed`` before its own ``*.deleted``.  Resource types other than User and Group make
 no events.
 
-This module does no I/O: rendering and member look-ups are passed in.
+:func:`store_member_info` wires the member look-up to a store (through its port, cached per request) and
+:func:`notify` hands committed events to in-process subscribers.  This module opens no connection and renders
+nothing itself: rendering is passed in.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from scimcore import events as ev
-from scimcore.schema.registry import ResourceTypeDef
-from scimcore.store.port import Document, MemberRef
+from scimcore.schema.registry import ResourceTypeDef, SchemaRegistry
+from scimcore.store.port import Document, MemberRef, Store
+
+logger = logging.getLogger("scimcore")
 
 Render = Callable[[ResourceTypeDef, Document], dict[str, Any]]
 MemberInfo = Callable[[list[str]], dict[str, dict[str, Any]]]
@@ -99,3 +104,33 @@ class ChangeEvents:
         if kind is not None:
             out.append(self._resource(f"{kind}.deleted", rtype, doc))
         return out
+
+
+def store_member_info(store: Store, registry: SchemaRegistry, directory: str) -> MemberInfo:
+    """Describe members (id, type, ``userName``, ``displayName``, ``externalId``) from ``store``, each once."""
+    cache: dict[str, dict[str, Any]] = {}
+
+    def member_info(ids: list[str]) -> dict[str, dict[str, Any]]:
+        missing = [i for i in ids if i not in cache]
+        if missing:
+            for rid, type_name in store.resource_types_of(missing, directory=directory).items():
+                member_type = registry.find_resource_type(type_name)
+                info: dict[str, Any] = {"id": rid, "type": type_name}
+                found = member_type and store.get(member_type, rid, directory=directory, omit=frozenset({"members"}))
+                for key in ("userName", "displayName", "externalId"):
+                    if found and found.get(key):
+                        info[key] = found[key]
+                cache[rid] = info
+        return {i: cache.get(i, {"id": i}) for i in ids}
+
+    return member_info
+
+
+def notify(subscribers: Sequence[ev.Subscriber], made: Sequence[ev.Event]) -> None:
+    """Call in-process subscribers after commit; a failing subscriber is logged, never raised."""
+    for event in made:
+        for subscriber in subscribers:
+            try:
+                subscriber(event)
+            except Exception as exc:  # noqa: BLE001 - a subscriber never fails the SCIM request
+                logger.error("event subscriber failed on %s: %s", event.type, type(exc).__name__)

@@ -3,7 +3,8 @@
 :class:`Projection` is compiled once per request from ``attributes`` / ``excludedAttributes`` and applied to
 every resource of a response.  Rendering adds what the store does not keep — ``schemas``, ``meta.location``,
 ``$ref`` of members and the computed ``groups`` — and removes what must never leave: ``returned: never``
-attributes (``password``) above all.  This module does no I/O; computed values are passed in.
+attributes (``password``) above all.  This module does no I/O and never changes the document it renders;
+computed values are passed in.
 """
 
 from __future__ import annotations
@@ -50,9 +51,7 @@ class Projection:
     exclude: tuple[Selector, ...] = ()
 
     @classmethod
-    def from_params(
-        cls, rtype: ResourceTypeDef, attributes: str | None, excluded: str | None
-    ) -> Projection:
+    def from_params(cls, rtype: ResourceTypeDef, attributes: str | None, excluded: str | None) -> Projection:
         """Build from query or ``.search`` parameters; ``attributes`` wins if both are given."""
         if attributes:
             return cls(include=tuple(parse_attribute_list(rtype, attributes, "attributes")))
@@ -123,12 +122,15 @@ def _strip_never(attr: AttributeDef, value: Any) -> Any:
     return value
 
 
-def format_members(members: list[dict[str, Any]], base_url: str, endpoints: Mapping[str, str]) -> None:
-    """Add ``$ref`` to group members in place (RFC 7643 §4.2), from their ``type`` and id."""
+def member_refs(members: list[dict[str, Any]], base_url: str, endpoints: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Group members with their ``$ref`` (RFC 7643 §4.2), from their ``type`` and id; ``members`` is not changed."""
+    out = []
     for member in members:
         endpoint = endpoints.get(member.get("type") or "User")
         if endpoint is not None and "value" in member:
-            member["$ref"] = f"{base_url}{endpoint}/{member['value']}"
+            member = {**member, "$ref": f"{base_url}{endpoint}/{member['value']}"}
+        out.append(member)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,9 +167,7 @@ def _plan(rtype: ResourceTypeDef) -> _Plan:
     return plan
 
 
-def _render_default(
-    rtype: ResourceTypeDef, source: Mapping[str, Any], base_url: str, plan: _Plan
-) -> dict[str, Any]:
+def _render_default(rtype: ResourceTypeDef, source: Mapping[str, Any], base_url: str, plan: _Plan) -> dict[str, Any]:
     """The default projection: everything but ``returned: never`` / ``request`` attributes."""
     out: dict[str, Any] = {"schemas": [rtype.schema.id], "id": source["id"]}
     for key, value in source.items():
@@ -247,4 +247,3 @@ def render_resource(
                 out[attr.name] = kept
     out["schemas"] = [s for s in out["schemas"] if s == rtype.schema.id or s in out]
     return out
-

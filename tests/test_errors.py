@@ -199,3 +199,60 @@ def test_handle_never_raises() -> None:
     service = make_service()
     request = ScimRequest("POST", "/Users", "", {"authorization": f"Bearer {TOKEN}"}, b"\x00" * 10, BASE_URL)
     assert service.handle(request).status == 400
+
+
+class Scim2ModelsStore(MemoryStore):
+    """A user's store that reports a duplicate with scim2-models' own exception."""
+
+    def create(self, rtype: ResourceTypeDef, doc: dict[str, Any], *, directory: str = "default", **kw: Any) -> None:
+        import scim2_models
+
+        raise scim2_models.UniquenessException(detail="userName alice is taken")
+
+
+def test_a_scim2_models_exception_keeps_its_status_and_scim_type() -> None:
+    """A store raising scim2-models' UniquenessException answers 409 uniqueness, not 500."""
+    service = ScimService(Scim2ModelsStore(), clock=StepClock())
+    result = Client(service, token=None).request("POST", "/Users", {"schemas": [USER_SCHEMA], "userName": "alice"})
+    body = _assert_scim_error(result, 409, "uniqueness")
+    assert body["detail"] == "userName alice is taken"
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "scim_type"),
+    [
+        ("InvalidFilterException", 400, "invalidFilter"),
+        ("InvalidPathException", 400, "invalidPath"),
+        ("MutabilityException", 400, "mutability"),
+        ("NotFoundException", 404, None),
+        ("PreconditionFailedException", 412, None),
+    ],
+)
+def test_scim2_models_exceptions_map_onto_the_error_tree(name: str, status: int, scim_type: str | None) -> None:
+    """Each scim2-models exception becomes the error of the same status and scimType."""
+    import scim2_models
+
+    response = error_response(getattr(scim2_models, name)(detail="why"))
+    body = json.loads(response.body)
+    assert (response.status, body["status"], body.get("scimType"), body["detail"]) == (
+        status,
+        str(status),
+        scim_type,
+        "why",
+    )
+
+
+def test_a_pydantic_validation_error_is_400_naming_the_field() -> None:
+    """A pydantic ValidationError from a user's code answers 400 invalidValue naming the field, not 500."""
+    import pydantic
+
+    class Model(pydantic.BaseModel):
+        age: int
+
+    try:
+        Model.model_validate({"age": "not a number"})
+    except pydantic.ValidationError as exc:
+        response = error_response(exc)
+    body = json.loads(response.body)
+    assert response.status == 400 and body["scimType"] == "invalidValue"
+    assert "'age'" in body["detail"] and "not a number" not in body["detail"]

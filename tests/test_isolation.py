@@ -83,7 +83,8 @@ def _body_for(method: str, path: str, ids: dict[str, str]) -> Any:
 def _requests(ids: dict[str, str]) -> list[tuple[str, str]]:
     """Every route of the routing table with every method it serves, ids filled in with ``ids``."""
     out = []
-    for pattern, handlers in ROUTES:
+    for route in ROUTES:
+        pattern, handlers = route.pattern, route.handlers
         for method in handlers:
             for rtype in ("Users", "Groups"):
                 path = pattern.replace("{type}", rtype)

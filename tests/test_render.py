@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from scimcore import SchemaRegistry
-from scimcore.render import Projection, format_members, parse_attribute_list, render_resource
+from scimcore.render import Projection, member_refs, parse_attribute_list, render_resource
 from tests.conftest import BASE_URL, ENTERPRISE, GROUP_SCHEMA, USER_SCHEMA, Client
 
 REGISTRY = SchemaRegistry.default()
@@ -236,12 +236,19 @@ def test_parse_attribute_list_resolves_names() -> None:
     assert selectors == [(None, "userName", None), (None, "name", "givenName"), (ENTERPRISE, "manager", "value")]
 
 
-def test_format_members_adds_refs() -> None:
-    """format_members builds each member's $ref from its type's endpoint and its id."""
+def test_member_refs_adds_refs() -> None:
+    """member_refs builds each member's $ref from its type's endpoint and its id."""
     members: list[dict[str, Any]] = [{"value": "u1", "type": "User"}, {"value": "g1", "type": "Group"}, {"value": "x"}]
-    format_members(members, "https://h/scim", {"User": "/Users", "Group": "/Groups"})
-    assert [m["$ref"] for m in members] == [
+    refs = member_refs(members, "https://h/scim", {"User": "/Users", "Group": "/Groups"})
+    assert [m["$ref"] for m in refs] == [
         "https://h/scim/Users/u1",
         "https://h/scim/Groups/g1",
         "https://h/scim/Users/x",
     ]
+
+
+def test_member_refs_leaves_the_stored_members_alone() -> None:
+    """member_refs returns new member objects: the stored document keeps no $ref."""
+    members: list[dict[str, Any]] = [{"value": "u1", "type": "User"}]
+    member_refs(members, "https://h/scim", {"User": "/Users"})
+    assert members == [{"value": "u1", "type": "User"}]
