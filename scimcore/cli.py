@@ -22,12 +22,12 @@ from scimcore import __version__
 from scimcore.auth import BearerTokens, generate_token
 from scimcore.check import check as check_command
 from scimcore.directories import PROVIDERS, DirectoryManager, DirectoryStore, ServerAuthenticator, entra_tenant_url
-from scimcore.events import Outbox
 from scimcore.limits import RateLimit
 from scimcore.schema.registry import SchemaRegistry
 from scimcore.service import ScimService, ServiceConfig
 from scimcore.store.memory import MemoryStore
 from scimcore.store.port import DEFAULT_DIRECTORY, Store
+from scimcore.store.ports import Outbox
 
 SCIM_PREFIX = "/scim/v2"
 

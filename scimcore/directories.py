@@ -14,85 +14,21 @@ from __future__ import annotations
 import hmac
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from scimcore.auth import bearer_token, generate_token, hash_token
 from scimcore.errors import Forbidden, NotFound
 from scimcore.profiles import PROFILES
+from scimcore.store.ports import Directory as Directory
+from scimcore.store.ports import DirectoryStore as DirectoryStore
+from scimcore.store.ports import TokenRecord as TokenRecord
 from scimcore.transport import ScimRequest
-from scimcore.webhook_targets import check_webhook_url, redact_webhook_url
+from scimcore.webhook_targets import check_webhook_url
 
 PROVIDERS = tuple(PROFILES)
 """The provider labels a directory can carry: the names of :data:`scimcore.profiles.PROFILES`."""
-
-
-@dataclass(frozen=True, slots=True)
-class Directory:
-    """One customer directory (an identity provider's connection)."""
-
-    id: str
-    name: str
-    provider: str = "generic"
-    tenant: str | None = None
-    product: str | None = None
-    active: bool = True
-    created: str = ""
-    webhook_url: str | None = None
-    webhook_secret: str | None = None
-    options: dict[str, Any] = field(default_factory=dict)
-
-    def public(self) -> dict[str, Any]:
-        """The directory as JSON for people and programs: no webhook secret, no credentials in the webhook URL."""
-        out = asdict(self)
-        out.pop("webhook_secret", None)
-        out["webhook_url"] = redact_webhook_url(self.webhook_url)
-        out["has_webhook_secret"] = bool(self.webhook_secret)
-        return out
-
-
-@dataclass(frozen=True, slots=True)
-class TokenRecord:
-    """A token as stored: its digest, owner and state."""
-
-    digest: str
-    directory_id: str
-    created: str
-    revoked: bool = False
-
-
-@runtime_checkable
-class DirectoryStore(Protocol):
-    """Where directories and token digests live (the SQL and memory stores implement it)."""
-
-    def save_directory(self, directory: Directory) -> None:
-        """Insert or update a directory."""
-        ...
-
-    def get_directory(self, directory_id: str) -> Directory | None:
-        """The directory with ``directory_id``, or ``None``."""
-        ...
-
-    def list_directories(self) -> list[Directory]:
-        """Every directory, oldest first."""
-        ...
-
-    def delete_directory(self, directory_id: str) -> None:
-        """Remove a directory with its tokens, resources, memberships and events."""
-        ...
-
-    def add_token(self, record: TokenRecord) -> None:
-        """Keep a new token digest."""
-        ...
-
-    def revoke_tokens(self, directory_id: str, keep: str | None = None) -> int:
-        """Revoke every token of a directory except the one with digest ``keep``; return how many."""
-        ...
-
-    def find_token(self, digest: str) -> TokenRecord | None:
-        """The live (not revoked) token with ``digest``, or ``None``."""
-        ...
 
 
 def _now() -> str:

@@ -37,7 +37,8 @@ from datetime import datetime
 from typing import Any
 
 from scimcore.directories import Directory, DirectoryStore
-from scimcore.events import Outbox, StoredEvent
+from scimcore.events import StoredEvent
+from scimcore.store.ports import Outbox
 from scimcore.webhook_targets import (
     Resolver,
     WebhookTargetError,

@@ -18,9 +18,9 @@ This module builds event values; it does no I/O.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 USER_CREATED = "user.created"
 USER_UPDATED = "user.updated"
@@ -119,44 +119,16 @@ def kind_of(resource_type: str) -> str | None:
     return lowered if lowered in ("user", "group") else None
 
 
-@runtime_checkable
-class Outbox(Protocol):
-    """Delivery bookkeeping of the events a store wrote with its changes."""
-
-    def claim_events(
-        self, now: float, limit: int, lease_seconds: float, *, exclude: Collection[str] = ()
-    ) -> list[StoredEvent]:
-        """Lease up to ``limit`` due pending events, at most the oldest one per resource key.
-
-        Events of the directories in ``exclude`` are left alone (the dispatcher's busy or backing-off ones).
-        """
-        ...
-
-    def mark_delivered(self, seq: int) -> None:
-        """Record a successful delivery."""
-        ...
-
-    def mark_failed(self, seq: int, error: str, retry_at: float | None) -> None:
-        """Record a failed attempt; ``retry_at`` ``None`` dead-letters the event."""
-        ...
-
-
-@runtime_checkable
-class EventLog(Protocol):
-    """The event log of a directory, for the host application (paging by sequence number)."""
-
-    def list_events(
-        self, directory: str, *, since: int = 0, limit: int = 100, status: str | None = None
-    ) -> list[StoredEvent]:
-        """Events of ``directory`` with a sequence number above ``since``, oldest first."""
-        ...
-
-    def requeue_events(self, directory: str, *, since_time: str) -> int:
-        """Deliver again every event that occurred at or after ``since_time``; return how many."""
-        ...
-
-
 Subscriber = Callable[[Event], None]
 """An in-process subscriber: called after commit with each event; exceptions are logged, never raised."""
 
 EventSeq = Sequence[Event]
+
+
+def __getattr__(name: str) -> object:
+    """``Outbox`` and ``EventLog`` are storage ports and live in :mod:`scimcore.store.ports`."""
+    if name in ("Outbox", "EventLog"):
+        from scimcore.store import ports
+
+        return getattr(ports, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from scimcore.events import EventLog, StoredEvent
+from scimcore.events import StoredEvent
 from scimcore.filter.parser import parse_filter
 from scimcore.render import Projection, render_resource
 from scimcore.schema.registry import SchemaRegistry
 from scimcore.store.port import DEFAULT_DIRECTORY, Page, Query, Store
+from scimcore.store.ports import EventLog
 
 
 class DirectoryReader:

@@ -92,3 +92,17 @@ def walk(expr: Expr) -> list[Expr]:
         elif isinstance(node, ValuePath):
             stack.append(node.filter)
     return out
+
+
+def mentions(expr: Expr, attr_name: str) -> bool:
+    """Whether any term of ``expr`` reads the top-level attribute ``attr_name`` (``members``, ``groups``).
+
+    A store asks before it evaluates a filter: a term on a value it keeps apart from the document (a group's
+    members, a user's computed groups) needs that value joined in first.
+    """
+    for node in walk(expr):
+        if isinstance(node, Compare | Present) and node.path.attr.name == attr_name:
+            return True
+        if isinstance(node, ValuePath) and node.attr.name == attr_name:
+            return True
+    return False

@@ -1,4 +1,4 @@
-"""The in-memory store passes the store contract, plus its own specifics."""
+"""The in-memory store passes the contract of each of its ports, plus its own specifics."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from scimcore.events import EventFactory
 from scimcore.filter.parser import parse_filter
 from scimcore.store.memory import MemoryStore
 from scimcore.store.port import DEFAULT_DIRECTORY, Query
-from scimcore.testing import GROUP, USER, OutboxContract, StoreContract, group_doc, user_doc
+from scimcore.testing import GROUP, USER, DirectoryStoreContract, OutboxContract, StoreContract, group_doc, user_doc
 
 
 class TestMemoryStore(StoreContract):
@@ -20,6 +20,12 @@ class TestMemoryStore(StoreContract):
 
 
 class TestMemoryOutbox(OutboxContract):
+    @pytest.fixture
+    def store(self) -> MemoryStore:
+        return MemoryStore()
+
+
+class TestMemoryDirectories(DirectoryStoreContract):
     @pytest.fixture
     def store(self) -> MemoryStore:
         return MemoryStore()

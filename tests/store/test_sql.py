@@ -1,4 +1,4 @@
-"""The SQL store passes the store contract on SQLite and on PostgreSQL."""
+"""The SQL store passes the contract of each of its ports on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("sqlalchemy")
 
 from scimcore.store.sql import SqlStore  # noqa: E402
-from scimcore.testing import USER, OutboxContract, StoreContract, user_doc  # noqa: E402
+from scimcore.testing import USER, DirectoryStoreContract, OutboxContract, StoreContract, user_doc  # noqa: E402
 
 
 class TestSqliteStore(StoreContract):
@@ -42,6 +42,22 @@ class TestSqliteOutbox(OutboxContract):
 
 
 class TestPostgresOutbox(OutboxContract):
+    @pytest.fixture
+    def store(self, postgres_url: str) -> Iterator[SqlStore]:
+        store = SqlStore(postgres_url)
+        yield store
+        store.close()
+
+
+class TestSqliteDirectories(DirectoryStoreContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> Iterator[SqlStore]:
+        store = SqlStore(f"sqlite:///{tmp_path / 'directories.db'}")
+        yield store
+        store.close()
+
+
+class TestPostgresDirectories(DirectoryStoreContract):
     @pytest.fixture
     def store(self, postgres_url: str) -> Iterator[SqlStore]:
         store = SqlStore(postgres_url)

@@ -1,9 +1,45 @@
 """SQL stores on SQLAlchemy 2 Core: SQLite (embedded default of ``scimcore serve``) and PostgreSQL.
 
+:class:`SqlStore` composes one part per port over one engine: resources (:mod:`~scimcore.store.sql.reads`
+and :mod:`~scimcore.store.sql.writes`, on the rows of :mod:`~scimcore.store.sql.rows`), the event outbox
+(:mod:`~scimcore.store.sql.outbox`) and directories (:mod:`~scimcore.store.sql.directories`).  Tables and
+migrations are in :mod:`~scimcore.store.sql.schema`; filter push-down is :mod:`~scimcore.store.sql.compile`.
+
 Needs the ``sql`` extra (SQLAlchemy) and, for PostgreSQL, the ``postgres`` extra (psycopg 3).  Never imported
 by ``import scimcore``.
 """
 
-from scimcore.store.sql.store import SqlStore, normalise_url
+from __future__ import annotations
+
+from sqlalchemy import delete
+
+from scimcore.store.sql.directories import SqlDirectories
+from scimcore.store.sql.engine import normalise_url
+from scimcore.store.sql.outbox import SqlOutbox
+from scimcore.store.sql.reads import SqlReads
+from scimcore.store.sql.schema import counts, directories, members, resources, tokens
+from scimcore.store.sql.schema import events as events_table
+from scimcore.store.sql.writes import SqlWrites
 
 __all__ = ["SqlStore", "normalise_url"]
+
+
+class SqlStore(SqlReads, SqlWrites, SqlOutbox, SqlDirectories):
+    """A store of every port in SQLite or PostgreSQL.
+
+    ``SqlStore("sqlite:///scimcore.db")`` or ``SqlStore("postgresql://user@host/db")``; the schema is
+    created or upgraded on open unless ``migrate=False`` (then run ``scimcore db upgrade``).
+
+    SQL parameters are kept out of SQLAlchemy's log lines and error messages (``hide_parameters``): they hold
+    webhook secrets and users' data.  Pass ``hide_parameters=False`` to see them while debugging.
+    """
+
+    def delete_directory(self, directory_id: str) -> None:
+        """Remove a directory and everything in it (resources, members, events, tokens), in one transaction."""
+        with self._tx(write=True) as conn:
+            conn.execute(delete(members).where(members.c.directory == directory_id))
+            conn.execute(delete(resources).where(resources.c.directory == directory_id))
+            conn.execute(delete(events_table).where(events_table.c.directory == directory_id))
+            conn.execute(delete(tokens).where(tokens.c.directory_id == directory_id))
+            conn.execute(delete(counts).where(counts.c.directory == directory_id))
+            conn.execute(delete(directories).where(directories.c.id == directory_id))

@@ -1,18 +1,9 @@
-"""The store contract as a reusable pytest suite: every store must pass it, yours included.
+"""The contract of the resources port (:class:`~scimcore.store.ports.Store`) as a reusable pytest suite.
 
-Subclass :class:`StoreContract` in a test module and provide a ``store`` fixture::
-
-    import pytest
-    from scimcore.testing import StoreContract
-
-    class TestMyStore(StoreContract):
-        @pytest.fixture
-        def store(self):
-            return MyStore(...)
-
-The tests talk to the store only through the :class:`~scimcore.store.port.Store` port, with documents built
-the way the service builds them (ids, ``meta`` and versions already set).  pytest is needed only to run
-them; importing :mod:`scimcore` never imports this module.
+Owns: every behaviour the service relies on from a resources store — copies, uniqueness per directory,
+optimistic concurrency, O(changed) member changes, search with filter, sort, paging and cursors (RFC 7644
+§3.4.2, RFC 9865).
+Must not: touch another port; outbox and directories have their own suites.
 """
 
 from __future__ import annotations
@@ -23,42 +14,12 @@ from typing import Any
 
 import pytest
 
-from scimcore.directories import Directory, TokenRecord
 from scimcore.errors import InvalidCursor, NotFound, PreconditionFailed, Uniqueness
-from scimcore.events import Event
-from scimcore.filter.parser import parse_filter, resolve_path
-from scimcore.schema.registry import ResourceTypeDef, SchemaRegistry
-from scimcore.store.port import Query, Store
-
-REGISTRY = SchemaRegistry.default()
-USER = REGISTRY.resource_type("User")
-GROUP = REGISTRY.resource_type("Group")
-
-
-def _meta(rtype: ResourceTypeDef, version: int = 1) -> dict[str, Any]:
-    return {
-        "resourceType": rtype.name,
-        "created": "2026-01-01T00:00:00.000Z",
-        "lastModified": f"2026-01-01T00:00:{version:02d}.000Z",
-        "version": f'W/"{version}"',
-    }
-
-
-def user_doc(rid: str, user_name: str, **attrs: Any) -> dict[str, Any]:
-    """A canonical User document as the service would store it."""
-    return {"id": rid, "userName": user_name, "meta": _meta(USER), **attrs}
-
-
-def group_doc(rid: str, display_name: str, members: list[str] | None = None, **attrs: Any) -> dict[str, Any]:
-    """A canonical Group document whose members are Users with the given ids."""
-    doc = {"id": rid, "displayName": display_name, "meta": _meta(GROUP), **attrs}
-    if members:
-        doc["members"] = [{"value": m, "type": "User"} for m in members]
-    return doc
-
-
-def _ids(docs: list[dict[str, Any]]) -> list[str]:
-    return [d["id"] for d in docs]
+from scimcore.filter.parser import parse_filter
+from scimcore.schema.paths import resolve_path
+from scimcore.store.ports import Query, Store
+from scimcore.testing.documents import GROUP, USER, group_doc, ids, user_doc
+from scimcore.testing.documents import meta as stored_meta
 
 
 class StoreContract:
@@ -127,16 +88,16 @@ class StoreContract:
     def test_replace_with_current_version(self, store: Store) -> None:
         """Replace succeeds when the expected version is the stored one."""
         store.create(USER, user_doc("u1", "bjensen"))
-        new = user_doc("u1", "bjensen2", meta=_meta(USER, 2))
+        new = user_doc("u1", "bjensen2", meta=stored_meta(USER, 2))
         store.replace(USER, new, 'W/"1"')
         assert store.get(USER, "u1") == new
 
     def test_replace_with_stale_version_fails(self, store: Store) -> None:
         """Replace with a version that moved on raises PreconditionFailed."""
         store.create(USER, user_doc("u1", "bjensen"))
-        store.replace(USER, user_doc("u1", "b2", meta=_meta(USER, 2)), 'W/"1"')
+        store.replace(USER, user_doc("u1", "b2", meta=stored_meta(USER, 2)), 'W/"1"')
         with pytest.raises(PreconditionFailed):
-            store.replace(USER, user_doc("u1", "b3", meta=_meta(USER, 3)), 'W/"1"')
+            store.replace(USER, user_doc("u1", "b3", meta=stored_meta(USER, 3)), 'W/"1"')
 
     def test_replace_unknown_fails(self, store: Store) -> None:
         """Replacing a document that does not exist raises NotFound."""
@@ -148,17 +109,17 @@ class StoreContract:
         store.create(USER, user_doc("u1", "a"))
         store.create(USER, user_doc("u2", "b"))
         with pytest.raises(Uniqueness):
-            store.replace(USER, user_doc("u2", "A", meta=_meta(USER, 2)), 'W/"1"')
+            store.replace(USER, user_doc("u2", "A", meta=stored_meta(USER, 2)), 'W/"1"')
         stored = store.get(USER, "u2")
         assert stored is not None and stored["userName"] == "b"
 
     def test_replace_frees_the_old_unique_value(self, store: Store) -> None:
         """After a rename, the old userName can be taken by another user."""
         store.create(USER, user_doc("u1", "a"))
-        store.replace(USER, user_doc("u1", "z", meta=_meta(USER, 2)), 'W/"1"')
+        store.replace(USER, user_doc("u1", "z", meta=stored_meta(USER, 2)), 'W/"1"')
         store.create(USER, user_doc("u2", "a"))
         page = store.search(USER, Query(filter=parse_filter('userName eq "a"', USER)))
-        assert _ids(page.resources) == ["u2"]
+        assert ids(page.resources) == ["u2"]
 
     # -- delete -------------------------------------------------------------------------------------
     def test_delete_removes(self, store: Store) -> None:
@@ -224,7 +185,7 @@ class StoreContract:
         store.create(GROUP, group_doc("g1", "G", ["u0"]))
         added, removed = store.change_members(
             GROUP, "g1", [{"value": "u1", "type": "User"}, {"value": "u0", "type": "User"}], ["u2"],
-            lambda meta: _meta(GROUP, 2), 'W/"1"',
+            lambda meta: stored_meta(GROUP, 2), 'W/"1"',
         )
         assert (added, removed) == (["u1"], [])
         group = store.get(GROUP, "g1")
@@ -236,7 +197,7 @@ class StoreContract:
         store.create(USER, user_doc("u1", "a"))
         store.create(GROUP, group_doc("g1", "G", ["u1"]))
         added, removed = store.change_members(
-            GROUP, "g1", [{"value": "u1", "type": "User"}], ["u9"], lambda meta: _meta(GROUP, 2), 'W/"1"'
+            GROUP, "g1", [{"value": "u1", "type": "User"}], ["u9"], lambda meta: stored_meta(GROUP, 2), 'W/"1"'
         )
         assert (added, removed) == ([], [])
         group = store.get(GROUP, "g1")
@@ -246,7 +207,7 @@ class StoreContract:
         """change_members with a stale version raises PreconditionFailed."""
         store.create(GROUP, group_doc("g1", "G"))
         with pytest.raises(PreconditionFailed):
-            store.change_members(GROUP, "g1", [], [], lambda meta: _meta(GROUP, 2), 'W/"7"')
+            store.change_members(GROUP, "g1", [], [], lambda meta: stored_meta(GROUP, 2), 'W/"7"')
 
     def test_omit_members(self, store: Store) -> None:
         """get and search leave out members when asked to omit them."""
@@ -270,7 +231,7 @@ class StoreContract:
         store.create(GROUP, group_doc("g1", "G"))
 
         def bump(meta: Mapping[str, Any]) -> dict[str, Any]:
-            return _meta(GROUP, int(meta["version"][3:-1]) + 1)
+            return stored_meta(GROUP, int(meta["version"][3:-1]) + 1)
 
         def add(worker: int) -> None:
             for i in range(worker, 40, 8):
@@ -289,9 +250,9 @@ class StoreContract:
         """Without an expected version, member changes apply to whatever version is current."""
         store.create(USER, user_doc("u1", "a"))
         store.create(GROUP, group_doc("g1", "G"))
-        store.replace(GROUP, group_doc("g1", "G", meta=_meta(GROUP, 5)), 'W/"1"')
+        store.replace(GROUP, group_doc("g1", "G", meta=stored_meta(GROUP, 5)), 'W/"1"')
         added, _ = store.change_members(
-            GROUP, "g1", [{"value": "u1", "type": "User"}], [], lambda meta: _meta(GROUP, 6), None
+            GROUP, "g1", [{"value": "u1", "type": "User"}], [], lambda meta: stored_meta(GROUP, 6), None
         )
         group = store.get(GROUP, "g1")
         assert added == ["u1"] and group is not None and group["meta"]["version"] == 'W/"6"'
@@ -317,7 +278,7 @@ class StoreContract:
         for start in range(1, 13, 5):
             page = store.search(USER, Query(start_index=start, count=5))
             assert page.total == 12
-            seen += _ids(page.resources)
+            seen += ids(page.resources)
         assert sorted(seen) == sorted(set(seen)) and len(seen) == 12
 
     def test_search_filters(self, store: Store) -> None:
@@ -330,13 +291,13 @@ class StoreContract:
         """userName eq matches in any case (caseExact false)."""
         self._seed(store)
         page = store.search(USER, Query(filter=parse_filter('userName eq "USER03"', USER)))
-        assert _ids(page.resources) == ["u03"]
+        assert ids(page.resources) == ["u03"]
 
     def test_search_value_path(self, store: Store) -> None:
         """Value filters on multi-valued attributes match per value."""
         self._seed(store)
         page = store.search(USER, Query(filter=parse_filter('emails[type eq "work" and value sw "user1"]', USER)))
-        assert sorted(_ids(page.resources)) == ["u01", "u10", "u11"]
+        assert sorted(ids(page.resources)) == ["u01", "u10", "u11"]
 
     def test_search_count_zero_gives_only_total(self, store: Store) -> None:
         """count 0 returns the total and no documents."""
@@ -367,7 +328,7 @@ class StoreContract:
         """A search in one directory never returns another directory's documents."""
         store.create(USER, user_doc("u1", "a"), directory="one")
         store.create(USER, user_doc("u2", "b"), directory="two")
-        assert _ids(store.search(USER, Query(), directory="one").resources) == ["u1"]
+        assert ids(store.search(USER, Query(), directory="one").resources) == ["u1"]
 
     def test_search_members_filter(self, store: Store) -> None:
         """Groups can be found by a member's value."""
@@ -375,7 +336,7 @@ class StoreContract:
         store.create(GROUP, group_doc("g1", "One", ["u1"]))
         store.create(GROUP, group_doc("g2", "Two"))
         page = store.search(GROUP, Query(filter=parse_filter('members[value eq "u1"]', GROUP)))
-        assert _ids(page.resources) == ["g1"]
+        assert ids(page.resources) == ["g1"]
 
     # -- cursors (RFC 9865) -------------------------------------------------------------------------
     def test_cursor_pages_cover_everything_once(self, store: Store) -> None:
@@ -387,7 +348,7 @@ class StoreContract:
         while after is not None:
             page = store.search(USER, Query(count=4, after=after))
             assert page.total == 11
-            seen += _ids(page.resources)
+            seen += ids(page.resources)
             after = page.next_after
             pages += 1
         assert pages == 3 and len(seen) == 11 and len(set(seen)) == 11
@@ -400,7 +361,7 @@ class StoreContract:
         second = store.search(USER, Query(count=4, after=first.next_after))
         assert second.before is not None
         again = store.search(USER, Query(count=4, after=second.before))
-        assert _ids(again.resources) == _ids(first.resources)
+        assert ids(again.resources) == ids(first.resources)
 
     def test_cursor_with_filter_and_sort(self, store: Store) -> None:
         """Cursor paging works with a filter and a sort too."""
@@ -411,7 +372,7 @@ class StoreContract:
         after: str | None = ""
         while after is not None:
             page = store.search(USER, Query(filter=query_filter, sort_by=path, descending=True, count=4, after=after))
-            seen += _ids(page.resources)
+            seen += ids(page.resources)
             after = page.next_after
         assert seen == [f"u{i:02d}" for i in range(10, -1, -2)]
 
@@ -431,100 +392,3 @@ class StoreContract:
         one, two = store.get(GROUP, "g1"), store.get(GROUP, "g2")
         assert one is not None and one["meta"]["version"] == 'W/"2"'
         assert two is not None and two["meta"]["version"] == 'W/"1"'
-
-
-class OutboxContract:
-    """Behaviour of a store's event outbox and directory records (stores that keep events)."""
-
-    @pytest.fixture
-    def store(self) -> Any:
-        """Override in a subclass: a fresh store implementing the Store, Outbox and DirectoryStore ports."""
-        raise NotImplementedError("provide a 'store' fixture returning a fresh store")
-
-    @staticmethod
-    def _event(key: str, n: int) -> Event:
-        return Event(
-            id=f"e-{key}-{n}", type="user.updated", directory_id="d1", occurred_at="2026-01-01T00:00:00Z",
-            data={"n": n}, resource_key=key,
-        )
-
-    def _seed(self, store: Any) -> None:
-        store.save_directory(Directory(id="d1", name="D", created="2026-01-01T00:00:00Z", webhook_url="http://x"))
-        for n in range(3):
-            for key in ("u1", "u2"):
-                doc = user_doc(f"{key}-{n}", f"{key}-{n}")
-                store.create(USER, doc, directory="d1", events=[self._event(key, n)])
-
-    def test_events_are_written_with_the_change(self, store: Any) -> None:
-        """Events passed to create are in the log, pending delivery when the directory has a webhook."""
-        self._seed(store)
-        stored = store.list_events("d1", limit=100)
-        assert [s.event.id for s in stored] == [f"e-{k}-{n}" for n in range(3) for k in ("u1", "u2")]
-        assert {s.status for s in stored} == {"pending"}
-
-    def test_deleting_a_directory_forgets_its_events(self, store: Any) -> None:
-        """delete_directory removes the directory's events, claimed or not; delivery marks on them do nothing."""
-        self._seed(store)
-        claimed = store.claim_events(100.0, 10, 30.0)
-        store.delete_directory("d1")
-        assert store.list_events("d1", limit=100) == []
-        assert store.claim_events(200.0, 10, 30.0) == []
-        store.mark_delivered(claimed[0].seq)
-        store.mark_failed(claimed[1].seq, "gone", None)
-        assert store.list_events("d1", limit=100) == []
-
-    def test_failed_change_writes_no_event(self, store: Any) -> None:
-        """A create that fails on uniqueness leaves no event behind."""
-        self._seed(store)
-        with pytest.raises(Uniqueness):
-            store.create(USER, user_doc("other", "u1-0"), directory="d1", events=[self._event("x", 9)])
-        assert "e-x-9" not in [s.event.id for s in store.list_events("d1", limit=100)]
-
-    def test_claim_gives_one_event_per_resource_in_order(self, store: Any) -> None:
-        """Only the oldest undelivered event of each resource is handed out."""
-        self._seed(store)
-        first = store.claim_events(100.0, 10, 30.0)
-        assert [s.event.id for s in first] == ["e-u1-0", "e-u2-0"]
-        assert store.claim_events(100.0, 10, 30.0) == []  # leased, and later ones wait
-        store.mark_delivered(first[0].seq)
-        assert [s.event.id for s in store.claim_events(101.0, 10, 30.0)] == ["e-u1-1"]
-
-    def test_claim_leaves_excluded_directories_alone(self, store: Any) -> None:
-        """Events of a directory named in ``exclude`` are not claimed; another directory's still are."""
-        self._seed(store)
-        store.save_directory(Directory(id="d2", name="E", created="2026-01-01T00:00:00Z", webhook_url="http://y"))
-        other = Event(id="e-d2", type="user.created", directory_id="d2", occurred_at="2026-01-01T00:00:00Z",
-                      data={}, resource_key="v1")
-        store.create(USER, user_doc("v1", "v1"), directory="d2", events=[other])
-        assert [s.event.id for s in store.claim_events(100.0, 10, 30.0, exclude={"d1"})] == ["e-d2"]
-        assert [s.event.id for s in store.claim_events(100.0, 10, 30.0)] == ["e-u1-0", "e-u2-0"]
-
-    def test_failed_event_is_retried_after_its_time(self, store: Any) -> None:
-        """A failed event comes back once its retry time has come, and dead-letters without one."""
-        self._seed(store)
-        first = store.claim_events(100.0, 1, 30.0)[0]
-        store.mark_failed(first.seq, "HTTP 500", 200.0)
-        assert [s.event.id for s in store.claim_events(150.0, 10, 1000.0)] == ["e-u2-0"]
-        again = store.claim_events(250.0, 10, 30.0)
-        assert [s.event.id for s in again] == ["e-u1-0"] and again[0].attempts == 1
-        store.mark_failed(again[0].seq, "HTTP 500", None)
-        dead = store.list_events("d1", status="dead")
-        assert [s.event.id for s in dead] == ["e-u1-0"] and dead[0].last_error == "HTTP 500"
-
-    def test_requeue_sends_events_again(self, store: Any) -> None:
-        """Replaying from a time queues delivered events again."""
-        self._seed(store)
-        for stored in store.list_events("d1", limit=100):
-            store.mark_delivered(stored.seq)
-        assert store.requeue_events("d1", since_time="2026-01-01T00:00:00Z") == 6
-        assert len(store.claim_events(1.0, 10, 30.0)) == 2
-
-    def test_tokens_by_digest(self, store: Any) -> None:
-        """Tokens are found by digest until revoked."""
-        store.save_directory(Directory(id="d1", name="D", created="2026-01-01T00:00:00Z"))
-        store.add_token(TokenRecord("a" * 64, "d1", "2026-01-01T00:00:00Z"))
-        store.add_token(TokenRecord("b" * 64, "d1", "2026-01-01T00:00:00Z"))
-        found = store.find_token("a" * 64)
-        assert found is not None and found.directory_id == "d1"
-        assert store.revoke_tokens("d1", keep="b" * 64) == 1
-        assert store.find_token("a" * 64) is None and store.find_token("b" * 64) is not None

@@ -1,0 +1,48 @@
+"""The in-memory reference store: thread-safe, indexed, and what the store test suites use.
+
+:class:`MemoryStore` composes one part per port — :mod:`~scimcore.store.memory.resources`,
+:mod:`~scimcore.store.memory.outbox` and :mod:`~scimcore.store.memory.directories` — over one lock, so a
+change and its events are written together.  Deleting a directory is the one operation that spans them.
+
+This package does no I/O.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from scimcore.store.memory.directories import MemoryDirectories
+from scimcore.store.memory.outbox import EventRow, MemoryOutbox
+from scimcore.store.memory.resources import MemoryResources
+from scimcore.store.memory.tables import DirectoryTables
+from scimcore.store.ports import Directory, TokenRecord
+
+__all__ = ["MemoryStore"]
+
+
+class MemoryStore(MemoryResources, MemoryOutbox, MemoryDirectories):
+    """A store of every port kept in process memory, for tests and single processes."""
+
+    blocking = False
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._dirs: dict[str, DirectoryTables] = {}
+        self._directories: dict[str, Directory] = {}
+        self._tokens: dict[str, TokenRecord] = {}
+        self._events: list[EventRow | None] = []
+
+    def delete_directory(self, directory_id: str) -> None:
+        """Forget a directory, its tokens, resources and events."""
+        with self._lock:
+            self._forget_directory(directory_id)
+            self._forget_resources(directory_id)
+            self._forget_events(directory_id)
+
+    def clear(self) -> None:
+        """Forget everything (test helper)."""
+        with self._lock:
+            self._dirs.clear()
+            self._directories.clear()
+            self._tokens.clear()
+            self._events.clear()

@@ -1,0 +1,154 @@
+"""The event outbox and event log in SQL (``scim_events``).
+
+Events are inserted by the writing transaction of the change they describe (:meth:`SqlOutbox._append_events`);
+claims lease at most the oldest undelivered event per resource key, so each resource's events are delivered
+in order, and leave out the directories the dispatcher names.
+
+Owns: appending, claiming, delivery bookkeeping, the per-directory log and re-queueing.
+Must not: deliver anything (:mod:`scimcore.dispatch` does) or touch resources.
+"""
+
+
+import json
+from collections.abc import Collection, Iterable
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    insert,
+    literal_column,
+    select,
+    update,
+)
+
+from scimcore.events import Event, StoredEvent
+from scimcore.store.sql.engine import SqlEngine
+from scimcore.store.sql.schema import directories
+from scimcore.store.sql.schema import events as events_table
+
+
+class SqlOutbox(SqlEngine):
+    """Events in SQL; composed into :class:`~scimcore.store.sql.SqlStore`."""
+
+    def _append_events(self, conn: Connection, directory: str, batch: Iterable[Event]) -> None:
+        rows = list(batch)
+        if not rows:
+            return
+        webhook = conn.execute(
+            select(directories.c.webhook_url).where(directories.c.id == directory)
+        ).scalar_one_or_none()
+        status = "pending" if webhook else "stored"
+        conn.execute(
+            insert(events_table),
+            [
+                {
+                    "id": e.id,
+                    "directory": e.directory_id,
+                    "type": e.type,
+                    "resource_key": e.resource_key,
+                    "occurred_at": e.occurred_at,
+                    "payload": e.payload(),
+                    "status": status,
+                    "attempts": 0,
+                    "retry_at": 0.0,
+                    "locked_until": 0.0,
+                }
+                for e in rows
+            ],
+        )
+
+    @staticmethod
+    def _stored(row: Any) -> StoredEvent:
+        payload = row.payload if isinstance(row.payload, dict) else json.loads(row.payload)
+        event = Event(
+            id=payload["id"],
+            type=payload["type"],
+            directory_id=payload["directory_id"],
+            occurred_at=payload["occurred_at"],
+            data=payload["data"],
+            resource_key=row.resource_key,
+            tenant=payload.get("tenant"),
+            product=payload.get("product"),
+        )
+        return StoredEvent(int(row.seq), event, row.status, int(row.attempts), row.last_error)
+
+    def claim_events(
+        self, now: float, limit: int, lease_seconds: float, *, exclude: Collection[str] = ()
+    ) -> list[StoredEvent]:
+        """Lease due events, the oldest undelivered one per resource key, none of ``exclude``.
+
+        Safe across processes: PostgreSQL skips rows another dispatcher holds locked.
+        """
+        e, earlier = events_table, events_table.alias("earlier")
+        blocked = (
+            select(literal_column("1"))
+            .select_from(earlier)
+            .where(
+                earlier.c.directory == e.c.directory,
+                earlier.c.resource_key == e.c.resource_key,
+                earlier.c.status == "pending",
+                earlier.c.seq < e.c.seq,
+            )
+            .exists()
+        )
+        query = (
+            select(e)
+            .where(e.c.status == "pending", e.c.retry_at <= now, e.c.locked_until <= now, ~blocked)
+            .order_by(e.c.seq)
+            .limit(limit)
+        )
+        if exclude:
+            query = query.where(e.c.directory.not_in(sorted(exclude)))
+        if self.dialect.pg:
+            query = query.with_for_update(skip_locked=True, of=e)
+        with self._tx(write=True) as conn:
+            rows = conn.execute(query).all()
+            if rows:
+                conn.execute(
+                    update(e).where(e.c.seq.in_([r.seq for r in rows])).values(locked_until=now + lease_seconds)
+                )
+            return [self._stored(r) for r in rows]
+
+    def mark_delivered(self, seq: int) -> None:
+        """Record a successful delivery."""
+        with self._tx(write=True) as conn:
+            conn.execute(
+                update(events_table)
+                .where(events_table.c.seq == seq)
+                .values(status="delivered", locked_until=0.0, attempts=events_table.c.attempts + 1)
+            )
+
+    def mark_failed(self, seq: int, error: str, retry_at: float | None) -> None:
+        """Record a failed attempt; without ``retry_at`` the event is dead-lettered."""
+        values: dict[str, Any] = {"locked_until": 0.0, "attempts": events_table.c.attempts + 1, "last_error": error}
+        if retry_at is None:
+            values["status"] = "dead"
+        else:
+            values["retry_at"] = retry_at
+        with self._tx(write=True) as conn:
+            conn.execute(update(events_table).where(events_table.c.seq == seq).values(**values))
+
+    def list_events(
+        self, directory: str, *, since: int = 0, limit: int = 100, status: str | None = None
+    ) -> list[StoredEvent]:
+        """Events of ``directory`` after sequence number ``since``, oldest first."""
+        query = (
+            select(events_table)
+            .where(events_table.c.directory == directory, events_table.c.seq > since)
+            .order_by(events_table.c.seq)
+            .limit(limit)
+        )
+        if status is not None:
+            query = query.where(events_table.c.status == status)
+        with self._tx() as conn:
+            return [self._stored(r) for r in conn.execute(query)]
+
+    def requeue_events(self, directory: str, *, since_time: str) -> int:
+        """Queue every event of ``directory`` from ``since_time`` on for delivery again."""
+        with self._tx(write=True) as conn:
+            result = conn.execute(
+                update(events_table)
+                .where(events_table.c.directory == directory, events_table.c.occurred_at >= since_time)
+                .values(status="pending", retry_at=0.0, locked_until=0.0)
+            )
+            return int(result.rowcount or 0)

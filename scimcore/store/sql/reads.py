@@ -1,0 +1,234 @@
+"""The read half of the resources port in SQL: get, search and the reverse look-ups (RFC 7644 §3.4).
+
+Filters are pushed down to SQL when they can be expressed exactly (:mod:`scimcore.store.sql.compile`); any
+other filter, and deep ones, run through the shared in-Python query path (:mod:`scimcore.store.scan`), so
+both give the same answer.  Cursor pages (RFC 9865) use the row sequence as a keyset.
+
+Owns: get, search, groups_of, groups_of_many and resource_types_of.
+Must not: write.
+"""
+
+
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    case,
+    func,
+    literal_column,
+    select,
+)
+
+from scimcore.errors import InvalidCursor
+from scimcore.filter.ast import Path, mentions
+from scimcore.schema.registry import ResourceTypeDef
+from scimcore.store import scan
+from scimcore.store.port import (
+    DEFAULT_DIRECTORY,
+    Document,
+    MemberRef,
+    Page,
+    Query,
+    cursor_page,
+    offset_position,
+)
+from scimcore.store.sql.compile import FilterCompiler, NotPushable
+from scimcore.store.sql.rows import _GROUP_OF_MEMBERSHIP, CHUNK, MEMBERS, SqlRows
+from scimcore.store.sql.schema import counts, members, resources
+
+
+class SqlReads(SqlRows):
+    """Reads of resources; composed into :class:`~scimcore.store.sql.SqlStore`."""
+
+    def get(
+        self,
+        rtype: ResourceTypeDef,
+        resource_id: str,
+        *,
+        directory: str = DEFAULT_DIRECTORY,
+        omit: frozenset[str] = frozenset(),
+    ) -> Document | None:
+        """The document with ``resource_id``, or ``None``."""
+        with self._tx() as conn:
+            row = conn.execute(
+                select(resources.c.doc).where(self._scope(rtype, directory), resources.c.id == resource_id)
+            ).first()
+            if row is None:
+                return None
+            return self._with_members(conn, rtype, [self._load_doc(row[0])], directory, omit)[0]
+
+    def search(self, rtype: ResourceTypeDef, query: Query, *, directory: str = DEFAULT_DIRECTORY) -> Page:
+        """Filter, sort and page in SQL when exact; otherwise filter and sort in Python."""
+        with self._tx() as conn:
+            try:
+                page = self._search_sql(conn, rtype, query, directory)
+            except NotPushable:
+                page = self._search_python(conn, rtype, query, directory)
+            if query.with_groups and page.resources:
+                ids = [doc["id"] for doc in page.resources]
+                page = replace(page, groups=self._groups_of_many(conn, ids, directory))
+            return page
+
+    def _sort_column(self, rtype: ResourceTypeDef, path: Path) -> Any:
+        attr = path.attr
+        if path.extension is None and attr.name == "id":
+            return resources.c.id
+        if path.extension is None and attr.name == "meta":
+            column = {"created": resources.c.created, "lastModified": resources.c.last_modified}.get(
+                path.sub.name if path.sub else ""
+            )
+            if column is None:
+                raise NotPushable("sort on this meta attribute")
+            return column
+        target = path.target
+        if attr.multi_valued or target.type not in ("string", "reference", "boolean") or (
+            attr.is_complex and path.sub is None
+        ):
+            raise NotPushable("sort on a multi-valued, numeric or dateTime attribute")
+        keys = [path.extension, attr.name] if path.extension else [attr.name]
+        if path.sub is not None:
+            keys.append(path.sub.name)
+        value = self.dialect.text_at(resources.c.doc, keys)
+        return value if target.case_exact or target.type == "boolean" else self.dialect.lower(value)
+
+    def _search_sql(self, conn: Connection, rtype: ResourceTypeDef, query: Query, directory: str) -> Page:
+        where = [self._scope(rtype, directory)]
+        if query.filter is not None:
+            where.append(FilterCompiler(self.dialect, rtype, directory).compile(query.filter))
+        order: list[Any] = []
+        if query.sort_by is not None:
+            column = self._sort_column(rtype, query.sort_by)
+            missing = case((column.is_(None), 1), else_=0)
+            if self.dialect.pg:
+                column = column.collate("C")  # code-point order, as the in-memory store sorts
+            order = [missing, column.desc() if query.descending else column.asc()]
+        order.append(resources.c.seq)
+        def counted() -> int:
+            if query.filter is None:
+                stored = conn.execute(
+                    select(counts.c.n).where(counts.c.directory == directory, counts.c.resource_type == rtype.name)
+                ).scalar_one_or_none()
+                return int(stored or 0)
+            return int(conn.execute(select(func.count()).select_from(resources).where(*where)).scalar_one())
+
+        count = query.count
+        if query.after is not None and query.sort_by is None:
+            return self._keyset_page(conn, rtype, query, directory, where, counted())
+        try:
+            start = offset_position(query)
+        except ValueError:
+            raise InvalidCursor(f"Cursor position {query.after!r} is not one this store issued.") from None
+        if count == 0:
+            return cursor_page(query, counted(), start, [])
+        # The page and, with a filter, the number of matches in one statement (a window count).
+        window = func.count().over() if query.filter is not None else literal_column("NULL")
+        stmt = select(resources.c.doc, window).where(*where).order_by(*order).offset(start)
+        if count is not None:
+            stmt = stmt.limit(count)
+        rows = conn.execute(stmt).all()
+        docs = [self._load_doc(row[0]) for row in rows]
+        if rows and query.filter is not None:
+            total = int(rows[0][1])
+        elif not rows and start == 0 and query.filter is not None:
+            total = 0
+        else:
+            total = counted()
+        return cursor_page(query, total, start, self._with_members(conn, rtype, docs, directory, query.omit))
+
+    def _keyset_page(
+        self, conn: Connection, rtype: ResourceTypeDef, query: Query, directory: str, where: list[Any], total: int
+    ) -> Page:
+        """Cursor paging in insertion order by keyset (``k:<seq>``): deep pages cost what the first one does."""
+        after = 0
+        if query.after:
+            kind, _, number = query.after.partition(":")
+            if kind != "k" or not number.isdigit():
+                raise InvalidCursor(f"Cursor position {query.after!r} is not one this store issued.")
+            after = int(number)
+        count = query.count
+        stmt = select(resources.c.seq, resources.c.doc).where(*where, resources.c.seq > after).order_by(resources.c.seq)
+        if count is not None:
+            stmt = stmt.limit(count + 1)
+        rows = list(conn.execute(stmt))
+        more = count is not None and len(rows) > count
+        rows = rows[:count] if count is not None else rows
+        docs = [self._load_doc(row[1]) for row in rows]
+        following = f"k:{rows[-1][0]}" if more and rows else None
+        before: str | None = None
+        if after and count:
+            previous = conn.execute(
+                select(resources.c.seq)
+                .where(*where, resources.c.seq <= after)
+                .order_by(resources.c.seq.desc())
+                .offset(count)
+                .limit(1)
+            ).first()
+            before = f"k:{previous[0]}" if previous is not None else ""
+        return Page(total, self._with_members(conn, rtype, docs, directory, query.omit), following, before)
+
+    def _search_python(self, conn: Connection, rtype: ResourceTypeDef, query: Query, directory: str) -> Page:
+        """The shared in-Python query path over every row of the type (a filter SQL cannot answer exactly)."""
+        rows = conn.execute(
+            select(resources.c.doc).where(self._scope(rtype, directory)).order_by(resources.c.seq)
+        )
+        docs = [self._load_doc(row[0]) for row in rows]
+        if rtype.attr(MEMBERS) is not None:
+            docs = self._with_members(conn, rtype, docs, directory, frozenset())
+        view = None
+        if query.filter is not None and rtype.attr("groups") is not None and mentions(query.filter, "groups"):
+
+            def view(doc: Document) -> Document:
+                return {**doc, "groups": self._groups(conn, doc["id"], directory)}
+
+        return scan.scan(docs, query, view)
+
+    def _groups(self, conn: Connection, member_id: str, directory: str) -> list[dict[str, Any]]:
+        rows = conn.execute(
+            select(members.c.group_id).where(members.c.directory == directory, members.c.member_id == member_id)
+        )
+        return [{"value": row[0]} for row in rows]
+
+
+    def groups_of(self, member_id: str, *, directory: str = DEFAULT_DIRECTORY) -> list[MemberRef]:
+        """The groups listing ``member_id``, in the order they were joined."""
+        return self.groups_of_many([member_id], directory=directory)[member_id]
+
+    def groups_of_many(
+        self, member_ids: Iterable[str], *, directory: str = DEFAULT_DIRECTORY
+    ) -> dict[str, list[MemberRef]]:
+        """The groups of each of ``member_ids``, in one query per chunk of ids."""
+        with self._tx() as conn:
+            return self._groups_of_many(conn, member_ids, directory)
+
+    def _groups_of_many(
+        self, conn: Connection, member_ids: Iterable[str], directory: str
+    ) -> dict[str, list[MemberRef]]:
+        wanted = list(dict.fromkeys(member_ids))
+        found: dict[str, list[MemberRef]] = {m: [] for m in wanted}
+        display = self.dialect.text_at(resources.c.doc, ["displayName"])
+        for start in range(0, len(wanted), CHUNK):
+            rows = conn.execute(
+                select(members.c.member_id, members.c.group_id, display)
+                .join(resources, _GROUP_OF_MEMBERSHIP)
+                .where(members.c.directory == directory, members.c.member_id.in_(wanted[start : start + CHUNK]))
+                .order_by(members.c.seq)
+            )
+            for member_id, group_id, name in rows:
+                found[member_id].append(MemberRef(group_id, name))
+        return found
+
+    def resource_types_of(self, ids: Iterable[str], *, directory: str = DEFAULT_DIRECTORY) -> dict[str, str]:
+        """For each of ``ids`` stored in ``directory``, the name of its resource type."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, str] = {}
+        with self._tx() as conn:
+            for start in range(0, len(wanted), CHUNK):
+                rows = conn.execute(
+                    select(resources.c.id, resources.c.resource_type).where(
+                        resources.c.directory == directory, resources.c.id.in_(wanted[start : start + CHUNK])
+                    )
+                )
+                found.update({rid: rtype for rid, rtype in rows})
+        return found

@@ -1,0 +1,164 @@
+"""Rows of the resources port in SQL: how a document becomes a row, members become rows, and back.
+
+Uniqueness is enforced by unique indexes (the first unique attribute, lower-cased unless caseExact, in
+``unique_value``), so two concurrent creates with one ``userName`` give exactly one success; further unique
+attributes of custom schemas are checked inside the writing transaction.
+
+Owns: the row helpers the read and write halves share.
+Must not: open transactions of its own; callers pass the connection.
+"""
+
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    and_,
+    insert,
+    select,
+)
+
+from scimcore.errors import NotFound, Uniqueness
+from scimcore.filter.ast import Path
+from scimcore.schema.registry import ResourceTypeDef
+from scimcore.store.port import (
+    Document,
+    unique_attributes,
+)
+from scimcore.store.sql.compile import FilterCompiler
+from scimcore.store.sql.engine import SqlEngine
+from scimcore.store.sql.schema import members, resources
+
+MEMBERS = "members"
+CHUNK = 500
+
+# A membership row joined to the group it belongs to.
+_GROUP_OF_MEMBERSHIP = and_(
+    resources.c.directory == members.c.directory,
+    resources.c.resource_type == members.c.group_type,
+    resources.c.id == members.c.group_id,
+)
+
+
+
+class SqlRows(SqlEngine):
+    """Row helpers over the engine, shared by reads and writes."""
+
+    def _unique_value(self, rtype: ResourceTypeDef, doc: Mapping[str, Any]) -> str | None:
+        attrs = unique_attributes(rtype)
+        if not attrs:
+            return None
+        value = doc.get(attrs[0].name)
+        if value is None:
+            return None
+        text = str(value)
+        return text if attrs[0].case_exact else text.lower()
+
+    def _check_other_unique(
+        self, conn: Connection, rtype: ResourceTypeDef, doc: Mapping[str, Any], directory: str
+    ) -> None:
+        """Unique attributes beyond the first (custom schemas) are checked inside the transaction."""
+        for attr in unique_attributes(rtype)[1:]:
+            value = doc.get(attr.name)
+            if value is None:
+                continue
+            from scimcore.filter.ast import Compare
+
+            condition = FilterCompiler(self.dialect, rtype, directory).compile(
+                Compare(Path(None, attr), "eq", value)
+            )
+            clash = conn.execute(
+                select(resources.c.id).where(self._scope(rtype, directory), condition, resources.c.id != doc["id"])
+            ).first()
+            if clash is not None:
+                raise Uniqueness(f"A {rtype.name} with {attr.name} '{value}' already exists.")
+
+    @staticmethod
+    def _scope(rtype: ResourceTypeDef, directory: str) -> Any:
+        return and_(resources.c.directory == directory, resources.c.resource_type == rtype.name)
+
+    def _row_values(self, rtype: ResourceTypeDef, doc: Mapping[str, Any]) -> dict[str, Any]:
+        body = {k: v for k, v in doc.items() if k != MEMBERS}
+        meta = doc["meta"]
+        return {
+            "unique_value": self._unique_value(rtype, doc),
+            "external_id": doc.get("externalId"),
+            "version": meta["version"],
+            "created": meta["created"],
+            "last_modified": meta["lastModified"],
+            "doc": body,
+        }
+
+    def _uniqueness_error(self, rtype: ResourceTypeDef, doc: Mapping[str, Any]) -> Uniqueness:
+        attrs = unique_attributes(rtype)
+        if attrs and doc.get(attrs[0].name) is not None:
+            return Uniqueness(f"A {rtype.name} with {attrs[0].name} '{doc[attrs[0].name]}' already exists.")
+        return Uniqueness(f"A {rtype.name} with id '{doc['id']}' already exists.")
+
+    @staticmethod
+    def _load_doc(raw: Any) -> Document:
+        if isinstance(raw, str | bytes):
+            loaded: Document = json.loads(raw)
+            return loaded
+        return dict(raw)
+
+    def _members_of(self, conn: Connection, directory: str, group_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+        out: dict[str, list[dict[str, Any]]] = {gid: [] for gid in group_ids}
+        for start in range(0, len(group_ids), CHUNK):
+            chunk = group_ids[start : start + CHUNK]
+            rows = conn.execute(
+                select(members.c.group_id, members.c.member_id, members.c.member_type, members.c.display)
+                .where(members.c.directory == directory, members.c.group_id.in_(chunk))
+                .order_by(members.c.seq)
+            )
+            for gid, mid, mtype, display in rows:
+                item: dict[str, Any] = {"value": mid}
+                if mtype:
+                    item["type"] = mtype
+                if display:
+                    item["display"] = display
+                out[gid].append(item)
+        return out
+
+    def _with_members(
+        self, conn: Connection, rtype: ResourceTypeDef, docs: list[Document], directory: str, omit: frozenset[str]
+    ) -> list[Document]:
+        if rtype.attr(MEMBERS) is None or MEMBERS in omit or not docs:
+            return [{k: v for k, v in d.items() if k not in omit} for d in docs] if omit else docs
+        found = self._members_of(conn, directory, [d["id"] for d in docs])
+        out = []
+        for doc in docs:
+            if omit:
+                doc = {k: v for k, v in doc.items() if k not in omit}
+            if found.get(doc["id"]):
+                doc[MEMBERS] = found[doc["id"]]
+            out.append(doc)
+        return out
+
+    def _insert_members(
+        self, conn: Connection, rtype: ResourceTypeDef, gid: str, items: Iterable[Mapping[str, Any]], directory: str
+    ) -> None:
+        rows = [
+            {
+                "directory": directory,
+                "group_type": rtype.name,
+                "group_id": gid,
+                "member_id": item["value"],
+                "member_type": item.get("type"),
+                "display": item.get("display"),
+            }
+            for item in items
+        ]
+        if rows:
+            conn.execute(insert(members), rows)
+
+    def _lock_current(self, conn: Connection, rtype: ResourceTypeDef, rid: str, directory: str) -> tuple[str, Document]:
+        query = select(resources.c.version, resources.c.doc).where(self._scope(rtype, directory), resources.c.id == rid)
+        if self.dialect.pg:
+            query = query.with_for_update()
+        row = conn.execute(query).first()
+        if row is None:
+            raise NotFound(f"{rtype.name} '{rid}' not found.")
+        return row[0], self._load_doc(row[1])

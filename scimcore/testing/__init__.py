@@ -1,0 +1,38 @@
+"""The store contracts as reusable pytest suites: every store passes the ones for the ports it claims, yours too.
+
+One suite per port, so a store claims exactly what it implements:
+
+- :class:`StoreContract` — the resources port (:class:`~scimcore.store.ports.Store`);
+- :class:`OutboxContract` — the event outbox and event log (events ride on resource writes);
+- :class:`DirectoryStoreContract` — directories and token digests.
+
+Subclass a suite in a test module and provide a ``store`` fixture::
+
+    import pytest
+    from scimcore.testing import StoreContract
+
+    class TestMyStore(StoreContract):
+        @pytest.fixture
+        def store(self):
+            return MyStore(...)
+
+The tests talk to the store only through its port, with documents built the way the service builds them
+(ids, ``meta`` and versions already set; :mod:`scimcore.testing.documents`).  pytest is needed only to run
+them; importing :mod:`scimcore` never imports this package.
+"""
+
+from scimcore.testing.directories import DirectoryStoreContract
+from scimcore.testing.documents import GROUP, REGISTRY, USER, group_doc, user_doc
+from scimcore.testing.outbox import OutboxContract
+from scimcore.testing.resources import StoreContract
+
+__all__ = [
+    "GROUP",
+    "REGISTRY",
+    "USER",
+    "DirectoryStoreContract",
+    "OutboxContract",
+    "StoreContract",
+    "group_doc",
+    "user_doc",
+]

@@ -1,0 +1,108 @@
+"""The contract of the event outbox and event log as a reusable pytest suite.
+
+Owns: events written with their change and never without it, claims of the oldest undelivered event per
+resource, leases, retries, dead letters, replay, and forgetting a deleted directory's events.
+Must not: deliver anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from scimcore.errors import Uniqueness
+from scimcore.events import Event
+from scimcore.store.ports import Directory
+from scimcore.testing.documents import USER, user_doc
+
+
+class OutboxContract:
+    """Behaviour of a store's event outbox and event log (:class:`~scimcore.store.ports.Outbox`, ``EventLog``).
+
+    Events ride on resource writes, so the store must implement the resources port too, and
+    ``save_directory`` (a directory with a webhook makes its events pending).
+    """
+
+    @pytest.fixture
+    def store(self) -> Any:
+        """Override in a subclass: a fresh store implementing the Store, Outbox and DirectoryStore ports."""
+        raise NotImplementedError("provide a 'store' fixture returning a fresh store")
+
+    @staticmethod
+    def _event(key: str, n: int) -> Event:
+        return Event(
+            id=f"e-{key}-{n}", type="user.updated", directory_id="d1", occurred_at="2026-01-01T00:00:00Z",
+            data={"n": n}, resource_key=key,
+        )
+
+    def _seed(self, store: Any) -> None:
+        store.save_directory(Directory(id="d1", name="D", created="2026-01-01T00:00:00Z", webhook_url="http://x"))
+        for n in range(3):
+            for key in ("u1", "u2"):
+                doc = user_doc(f"{key}-{n}", f"{key}-{n}")
+                store.create(USER, doc, directory="d1", events=[self._event(key, n)])
+
+    def test_events_are_written_with_the_change(self, store: Any) -> None:
+        """Events passed to create are in the log, pending delivery when the directory has a webhook."""
+        self._seed(store)
+        stored = store.list_events("d1", limit=100)
+        assert [s.event.id for s in stored] == [f"e-{k}-{n}" for n in range(3) for k in ("u1", "u2")]
+        assert {s.status for s in stored} == {"pending"}
+
+    def test_deleting_a_directory_forgets_its_events(self, store: Any) -> None:
+        """delete_directory removes the directory's events, claimed or not; delivery marks on them do nothing."""
+        self._seed(store)
+        claimed = store.claim_events(100.0, 10, 30.0)
+        store.delete_directory("d1")
+        assert store.list_events("d1", limit=100) == []
+        assert store.claim_events(200.0, 10, 30.0) == []
+        store.mark_delivered(claimed[0].seq)
+        store.mark_failed(claimed[1].seq, "gone", None)
+        assert store.list_events("d1", limit=100) == []
+
+    def test_failed_change_writes_no_event(self, store: Any) -> None:
+        """A create that fails on uniqueness leaves no event behind."""
+        self._seed(store)
+        with pytest.raises(Uniqueness):
+            store.create(USER, user_doc("other", "u1-0"), directory="d1", events=[self._event("x", 9)])
+        assert "e-x-9" not in [s.event.id for s in store.list_events("d1", limit=100)]
+
+    def test_claim_gives_one_event_per_resource_in_order(self, store: Any) -> None:
+        """Only the oldest undelivered event of each resource is handed out."""
+        self._seed(store)
+        first = store.claim_events(100.0, 10, 30.0)
+        assert [s.event.id for s in first] == ["e-u1-0", "e-u2-0"]
+        assert store.claim_events(100.0, 10, 30.0) == []  # leased, and later ones wait
+        store.mark_delivered(first[0].seq)
+        assert [s.event.id for s in store.claim_events(101.0, 10, 30.0)] == ["e-u1-1"]
+
+    def test_claim_leaves_excluded_directories_alone(self, store: Any) -> None:
+        """Events of a directory named in ``exclude`` are not claimed; another directory's still are."""
+        self._seed(store)
+        store.save_directory(Directory(id="d2", name="E", created="2026-01-01T00:00:00Z", webhook_url="http://y"))
+        other = Event(id="e-d2", type="user.created", directory_id="d2", occurred_at="2026-01-01T00:00:00Z",
+                      data={}, resource_key="v1")
+        store.create(USER, user_doc("v1", "v1"), directory="d2", events=[other])
+        assert [s.event.id for s in store.claim_events(100.0, 10, 30.0, exclude={"d1"})] == ["e-d2"]
+        assert [s.event.id for s in store.claim_events(100.0, 10, 30.0)] == ["e-u1-0", "e-u2-0"]
+
+    def test_failed_event_is_retried_after_its_time(self, store: Any) -> None:
+        """A failed event comes back once its retry time has come, and dead-letters without one."""
+        self._seed(store)
+        first = store.claim_events(100.0, 1, 30.0)[0]
+        store.mark_failed(first.seq, "HTTP 500", 200.0)
+        assert [s.event.id for s in store.claim_events(150.0, 10, 1000.0)] == ["e-u2-0"]
+        again = store.claim_events(250.0, 10, 30.0)
+        assert [s.event.id for s in again] == ["e-u1-0"] and again[0].attempts == 1
+        store.mark_failed(again[0].seq, "HTTP 500", None)
+        dead = store.list_events("d1", status="dead")
+        assert [s.event.id for s in dead] == ["e-u1-0"] and dead[0].last_error == "HTTP 500"
+
+    def test_requeue_sends_events_again(self, store: Any) -> None:
+        """Replaying from a time queues delivered events again."""
+        self._seed(store)
+        for stored in store.list_events("d1", limit=100):
+            store.mark_delivered(stored.seq)
+        assert store.requeue_events("d1", since_time="2026-01-01T00:00:00Z") == 6
+        assert len(store.claim_events(1.0, 10, 30.0)) == 2
