@@ -1,0 +1,5 @@
+"""``python -m scimcore.cli``: the same as the ``scimcore`` console script."""
+
+from scimcore.cli import run
+
+run()
