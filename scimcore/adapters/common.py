@@ -1,12 +1,38 @@
-"""What both adapters share: mount-prefix handling and the base URL of the service root.
+"""What both adapters share: their options, and turning a request's path and headers into a ScimRequest.
 
-Adapters only translate between a server's request shape and :class:`~scimcore.transport.ScimRequest`; they
-hold no SCIM rules.  Forwarded headers are honoured only when the deployment says a trusted proxy sets them.
+Owns: :class:`AdapterOptions` (the keyword options of :class:`~scimcore.adapters.asgi.ScimASGI` and
+:class:`~scimcore.adapters.wsgi.ScimWSGI`, normalised once), the mount prefix (:func:`normalise_prefix`,
+:func:`strip_prefix`), tenant routing (:func:`locate`: the prefix, then ``/<directory>/...`` by the service's
+:func:`~scimcore.service.routing.split_directory`, and the 404 outside either), the base URL of the SCIM root
+(:func:`base_url`, from ``Host`` or, only when a trusted proxy sets them, ``X-Forwarded-*``) and the
+:class:`~scimcore.transport.ScimRequest` itself (:func:`build_request`).
+Must not: read bodies, talk to a server or hold a SCIM rule; which first segment names a directory is the
+service's routing rule, re-exported here (:data:`ROOT_ENDPOINTS`, :func:`split_directory`), not copied.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+
+from scimcore.errors import NotFound, PayloadTooLarge
+from scimcore.service import ScimService
+from scimcore.service.routing import ROOT_ENDPOINTS, directory_endpoints, split_directory
+from scimcore.store.port import DEFAULT_DIRECTORY
+from scimcore.transport import ScimRequest
+
+__all__ = [
+    "ROOT_ENDPOINTS",
+    "AdapterOptions",
+    "OptionAttributes",
+    "Target",
+    "base_url",
+    "build_request",
+    "locate",
+    "normalise_prefix",
+    "split_directory",
+    "strip_prefix",
+]
 
 
 def normalise_prefix(prefix: str) -> str:
@@ -45,17 +71,130 @@ def base_url(
     return f"{scheme}://{host}{root}"
 
 
-# Endpoints of RFC 7644 that sit directly under the SCIM root; any other first segment names a directory.
-ROOT_ENDPOINTS = frozenset({"serviceproviderconfig", "resourcetypes", "schemas", "bulk", "me", ".search"})
+@dataclass(frozen=True, slots=True)
+class AdapterOptions:
+    """The options both adapters take, normalised: build them with :meth:`of`."""
+
+    prefix: str
+    """The path of the SCIM root below the mount point, normalised (``"/scim/v2"``, or ``""`` for the root)."""
+    max_body_bytes: int
+    """The bound on request bodies, answered 413."""
+    trust_forwarded: bool
+    """Whether ``X-Forwarded-Proto``, ``-Host`` and ``-Prefix`` shape the base URL."""
+    directories: bool
+    """Whether ``<prefix>/<directory>/...`` addresses a directory."""
+    default_directory: str | None
+    """The directory served at ``<prefix>`` itself; ``None`` serves named directories only."""
+    log_bodies: bool
+    """Whether the access log writes redacted request bodies at DEBUG."""
+    endpoints: frozenset[str]
+    """First path segments that address the default directory (lower-cased), from the service's registry."""
+
+    @classmethod
+    def of(
+        cls,
+        service: ScimService,
+        *,
+        prefix: str = "",
+        max_body_bytes: int | None = None,
+        trust_forwarded: bool = False,
+        directories: bool = False,
+        default_directory: str | None = DEFAULT_DIRECTORY,
+        log_bodies: bool = False,
+    ) -> AdapterOptions:
+        """The options of an adapter serving ``service``; ``max_body_bytes`` defaults to the service's limit."""
+        return cls(
+            prefix=normalise_prefix(prefix),
+            max_body_bytes=max_body_bytes if max_body_bytes is not None else service.config.max_body_bytes,
+            trust_forwarded=trust_forwarded,
+            directories=directories,
+            default_directory=default_directory,
+            log_bodies=log_bodies,
+            endpoints=directory_endpoints(service.registry),
+        )
+
+    def too_large(self) -> PayloadTooLarge:
+        """The error for a body over :attr:`max_body_bytes` (413)."""
+        return PayloadTooLarge(f"The request body exceeds {self.max_body_bytes} bytes.")
 
 
-def split_directory(path: str, endpoints: frozenset[str]) -> tuple[str | None, str]:
-    """Split ``/<directory>/Users/1`` into ``("<directory>", "/Users/1")``.
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a request goes: its path below the SCIM root, its directory, and the root's path for URLs."""
 
-    A path whose first segment is a SCIM endpoint (``/Users``, ``/Schemas``…; ``endpoints`` lower-cased)
-    addresses the default directory and gives ``(None, path)``; the root path ``/`` does too.
+    path: str
+    directory: str | None
+    root: str
+
+
+def locate(options: AdapterOptions, path: str, mount: str = "") -> Target:
+    """Route ``path`` (below the mount point ``mount``) to its SCIM root and directory, or raise 404.
+
+    The prefix is stripped; with ``directories`` on, a first segment that is no endpoint names the directory,
+    and a path that names none is a 404 when there is no ``default_directory``.
     """
-    head, _, rest = path.lstrip("/").partition("/")
-    if not head or head.lower() in endpoints:
-        return None, path
-    return head, "/" + rest
+    below = strip_prefix(path, options.prefix)
+    if below is None:
+        raise NotFound(f"No SCIM endpoint at '{path}'.")
+    prefix, directory = options.prefix, options.default_directory
+    if options.directories:
+        named, below = split_directory(below, options.endpoints)
+        if named is not None:
+            directory, prefix = named, f"{prefix}/{named}"
+        elif directory is None:
+            raise NotFound(f"No SCIM endpoint at '{path}': address a directory as {prefix}/<id>/...")
+    return Target(path=below, directory=directory, root=mount + prefix)
+
+
+def build_request(
+    options: AdapterOptions,
+    target: Target,
+    *,
+    method: str,
+    query: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    scheme: str,
+    server: tuple[str, int | None] | None,
+) -> ScimRequest:
+    """The :class:`ScimRequest` for a located request (``headers`` lower-cased, ``body`` already bounded)."""
+    return ScimRequest(
+        method=method,
+        path=target.path,
+        query=query,
+        headers=headers,
+        body=body,
+        base_url=base_url(scheme, headers, server, target.root, options.trust_forwarded),
+        directory=target.directory,
+    )
+
+
+class OptionAttributes:
+    """An adapter's options under the attribute names the adapters have always exposed (read-only)."""
+
+    options: AdapterOptions
+
+    @property
+    def prefix(self) -> str:
+        """The normalised prefix (:attr:`AdapterOptions.prefix`)."""
+        return self.options.prefix
+
+    @property
+    def max_body_bytes(self) -> int:
+        """The body bound (:attr:`AdapterOptions.max_body_bytes`)."""
+        return self.options.max_body_bytes
+
+    @property
+    def trust_forwarded(self) -> bool:
+        """Whether forwarded headers are honoured (:attr:`AdapterOptions.trust_forwarded`)."""
+        return self.options.trust_forwarded
+
+    @property
+    def directories(self) -> bool:
+        """Whether directories are addressed by path (:attr:`AdapterOptions.directories`)."""
+        return self.options.directories
+
+    @property
+    def default_directory(self) -> str | None:
+        """The directory served at the prefix itself (:attr:`AdapterOptions.default_directory`)."""
+        return self.options.default_directory

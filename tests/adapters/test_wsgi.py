@@ -1,0 +1,114 @@
+"""What only the WSGI adapter does (PEP 3333): input read exactly, status lines, latin-1 paths.
+
+What both adapters do alike is in ``test_both.py``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+
+from scimcore.adapters.wsgi import ScimWSGI
+from tests.conftest import TOKEN, USER_SCHEMA, make_service
+
+USER = {"schemas": [USER_SCHEMA], "userName": "alice"}
+
+
+class CountingInput(io.RawIOBase):
+    """A wsgi.input that yields ``size`` bytes and counts how many were read; reading too far can fail."""
+
+    def __init__(self, size: int, *, forbid: bool = False) -> None:
+        self.left = size
+        self.read_bytes = 0
+        self.forbid = forbid
+
+    def read(self, n: int | None = -1) -> bytes:
+        if self.forbid:
+            raise AssertionError("the body must not be read")
+        n = self.left if n is None or n < 0 else min(n, self.left)
+        self.left -= n
+        self.read_bytes += n
+        return b" " * n
+
+
+def _call(app: ScimWSGI, **environ: Any) -> tuple[str, dict[str, str], bytes]:
+    """Call the app directly with a minimal environ."""
+    captured: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        captured["status"], captured["headers"] = status, dict(headers)
+
+    base = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/Users",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "HTTP_AUTHORIZATION": f"Bearer {TOKEN}",
+        "CONTENT_TYPE": "application/scim+json",
+    }
+    body = b"".join(app({**base, **environ}, start_response))
+    return captured["status"], captured["headers"], body
+
+
+# -- bounded body reads ----------------------------------------------------------------------------
+
+
+def test_streamed_body_is_read_no_further_than_the_bound() -> None:
+    """Without a length, at most one byte past the bound is read before answering 413."""
+    app = ScimWSGI(make_service(), max_body_bytes=1000)
+    stream = CountingInput(10**7)
+    status, _, _ = _call(app, **{"wsgi.input": stream, "wsgi.input_terminated": True})
+    assert status.startswith("413")
+    assert stream.read_bytes <= 1001
+
+
+def test_unknown_length_is_not_read_without_terminated_input() -> None:
+    """Without CONTENT_LENGTH or wsgi.input_terminated the input is not read (PEP 3333): an empty body."""
+    app = ScimWSGI(make_service())
+    status, _, body = _call(app, **{"wsgi.input": CountingInput(100, forbid=True)})
+    assert status.startswith("400")
+    assert json.loads(body)["scimType"] == "invalidSyntax"
+
+
+def test_only_content_length_bytes_are_read() -> None:
+    """With CONTENT_LENGTH, exactly that many bytes are read from the input."""
+    app = ScimWSGI(make_service())
+    payload = json.dumps(USER).encode()
+    stream = io.BytesIO(payload + b"garbage after the body")
+    status, _, _ = _call(app, CONTENT_LENGTH=str(len(payload)), **{"wsgi.input": stream})
+    assert status == "201 Created"
+    assert stream.tell() == len(payload)
+
+
+# -- responses -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("environ", "status"),
+    [
+        ({"REQUEST_METHOD": "GET"}, "200 OK"),
+        ({"REQUEST_METHOD": "DELETE"}, "405 Method Not Allowed"),
+        ({"REQUEST_METHOD": "GET", "PATH_INFO": "/Users/x"}, "404 Not Found"),
+        ({"REQUEST_METHOD": "GET", "HTTP_AUTHORIZATION": ""}, "401 Unauthorized"),
+        (
+            {"CONTENT_LENGTH": "1000000000", "wsgi.input": CountingInput(10**9, forbid=True)},
+            "413 Request Entity Too Large",
+        ),
+    ],
+)
+def test_status_line_has_the_reason_phrase(environ: dict[str, Any], status: str) -> None:
+    """The WSGI status line carries the standard reason phrase."""
+    assert _call(ScimWSGI(make_service()), **environ)[0] == status
+
+
+def test_non_ascii_path_is_decoded() -> None:
+    """A UTF-8 path delivered as latin-1 characters (PEP 3333) is decoded before routing."""
+    raw = "/Users/caf\u00e9".encode().decode("latin-1")
+    status, _, body = _call(ScimWSGI(make_service()), REQUEST_METHOD="GET", PATH_INFO=raw)
+    assert status == "404 Not Found"
+    assert "caf\u00e9" in json.loads(body)["detail"]
