@@ -133,28 +133,49 @@ class DirectoryManager:
         self.store.delete_directory(directory_id)
 
 
+def unknown_directory(name: str) -> NotFound:
+    """404 for a first path segment that names neither a resource type nor a directory.
+
+    Only a caller holding a valid token gets it; anyone else gets the same 401 whether the directory exists
+    or not, so directory ids cannot be probed without a token.
+    """
+    return NotFound(
+        f"No resource type or SCIM directory named '{name}' here: resource types are served at /Users, "
+        f"/Groups… of the SCIM root, and a directory's at /<directory id>/Users."
+    )
+
+
 class DirectoryAuthenticator:
     """Authenticate a request against the directory it addresses (``ScimRequest.directory``)."""
 
     def __init__(self, store: DirectoryStore) -> None:
         self.store = store
 
+    def known_token(self, request: ScimRequest) -> bool:
+        """Whether the request carries a live token of any directory."""
+        token = bearer_token(request.headers)
+        return token is not None and self.store.find_token(hash_token(token)) is not None
+
     def __call__(self, request: ScimRequest) -> str | None:
-        """The directory id as subject; ``None`` (401) for a wrong token; 404/403 for unknown/inactive."""
+        """The directory id as subject; ``None`` (401) for a missing or wrong token, the directory known or not.
+
+        An unknown directory is a 404 (:func:`unknown_directory`) only for a caller with a valid token of
+        another directory; an inactive one is a 403 for a caller with its own token.
+        """
         directory_id = request.directory
         if directory_id is None:
             return None
         directory = self.store.get_directory(directory_id)
-        if directory is None:
-            raise NotFound(f"No SCIM directory '{directory_id}'.")
         token = bearer_token(request.headers)
         if token is None:
             return None
         digest = hash_token(token)
         record = self.store.find_token(digest)
-        if record is None or not hmac.compare_digest(record.directory_id.encode(), directory_id.encode()):
+        if record is None or not hmac.compare_digest(record.digest.encode(), digest.encode()):
             return None
-        if not hmac.compare_digest(record.digest.encode(), digest.encode()):
+        if directory is None:
+            raise unknown_directory(directory_id)
+        if not hmac.compare_digest(record.directory_id.encode(), directory_id.encode()):
             return None
         if not directory.active:
             raise Forbidden(f"Directory '{directory_id}' is deactivated.")
@@ -185,11 +206,20 @@ class ServerAuthenticator:
         self.directories = DirectoryAuthenticator(store) if store is not None else None
 
     def __call__(self, request: ScimRequest) -> str | None:
-        """The subject, ``None`` for a wrong token; 404/403 errors for unknown or inactive directories."""
+        """The subject, or ``None`` (401) for a wrong token.
+
+        An authenticated caller gets 404 / 403 for unknown or inactive directories (:func:`unknown_directory`).
+        """
         if request.directory in (None, self.default_directory):
             if self.default is None:
                 raise NotFound("No default SCIM directory is served here; address a directory by its id.")
             return self.default(request)
         if self.directories is None:
-            raise NotFound(f"No SCIM directory '{request.directory}'.")
-        return self.directories(request)
+            if self.default is not None and self.default(request) is not None:
+                raise unknown_directory(request.directory)
+            return None
+        subject = self.directories(request)
+        if subject is None and self.default is not None and self.default(request) is not None:
+            if self.directories.store.get_directory(request.directory) is None:
+                raise unknown_directory(request.directory)  # the default directory's caller mistyped a path
+        return subject

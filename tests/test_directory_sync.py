@@ -255,6 +255,25 @@ def test_deactivated_and_unknown_directories(store: SqlStore) -> None:
     assert client.request("GET", "/scim/v2/no-such-directory/Users", token).status_code == 404
 
 
+def test_unknown_and_known_directories_look_alike_without_a_token(store: SqlStore) -> None:
+    """Without a valid token, an unknown directory answers the same 401 as a known one: ids cannot be probed."""
+    directory, _ = DirectoryManager(store).create("A")
+    client = serve(store)
+    for token in ("", "wrong"):
+        known = client.request("GET", f"/scim/v2/{directory.id}/Users", token)
+        unknown = client.request("GET", "/scim/v2/no-such-directory/Users", token)
+        assert (known.status_code, known.json()) == (unknown.status_code, unknown.json()) == (401, known.json())
+
+
+def test_unknown_resource_type_is_named_as_such_to_an_authenticated_caller(store: SqlStore) -> None:
+    """GET /Widgets with a valid token is a 404 that names 'Widgets' as no resource type (or directory)."""
+    _, token = DirectoryManager(store).create("A")
+    for valid in (token, "default-token"):  # a directory's token, and the default directory's
+        response = serve(store).request("GET", "/scim/v2/Widgets", valid)
+        assert response.status_code == 404
+        assert "No resource type or SCIM directory named 'Widgets'" in response.json()["detail"]
+
+
 def test_token_rotation_keeps_the_old_token_until_revoked(store: SqlStore) -> None:
     """After rotation both tokens work; after revocation only the kept one does."""
     manager = DirectoryManager(store)
@@ -293,7 +312,7 @@ def test_delete_directory_removes_its_data(store: SqlStore) -> None:
     assert store.get_directory(a.id) is None and store.list_events(a.id) == []
     assert DirectoryReader(store, a.id).users().total == 0
     assert DirectoryReader(store, b.id).users().total == 1
-    assert client.request("GET", f"/scim/v2/{a.id}/Users", token_a).status_code == 404
+    assert client.request("GET", f"/scim/v2/{a.id}/Users", token_a).status_code == 401  # its token went with it
 
 
 def test_reader_api(store: SqlStore) -> None:
