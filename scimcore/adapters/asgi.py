@@ -57,6 +57,7 @@ class ScimASGI(OptionAttributes):
         on_startup: Sequence[Callable[[], Awaitable[None]]] = (),
         on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
         log_bodies: bool = False,
+        public_url: str | None = None,
     ) -> None:
         self.service = service
         self.options = AdapterOptions.of(
@@ -67,6 +68,7 @@ class ScimASGI(OptionAttributes):
             directories=directories,
             default_directory=default_directory,
             log_bodies=log_bodies,
+            public_url=public_url,
         )
         self._blocking = bool(getattr(service.store, "blocking", True))
         self.on_startup = list(on_startup)

@@ -71,6 +71,15 @@ def base_url(
     return f"{scheme}://{host}{root}"
 
 
+def _public_url(url: str | None) -> str | None:
+    """``url`` without a trailing slash; ``ValueError`` unless it is an absolute http(s) URL."""
+    if url is None:
+        return None
+    if not url.startswith(("http://", "https://")) or "://" not in url or not url.split("://", 1)[1].strip("/"):
+        raise ValueError(f"the public URL must be an absolute http(s) URL such as https://host/scim/v2, got {url!r}")
+    return url.rstrip("/")
+
+
 @dataclass(frozen=True, slots=True)
 class AdapterOptions:
     """The options both adapters take, normalised: build them with :meth:`of`."""
@@ -89,6 +98,10 @@ class AdapterOptions:
     """Whether the access log writes redacted request bodies at DEBUG."""
     endpoints: frozenset[str]
     """First path segments that address the default directory (lower-cased), from the service's registry."""
+    public_url: str | None = None
+    """The SCIM root as clients reach it (``https://scim.example.com/scim/v2``), behind a proxy that rewrites
+    the host or path: when set it is the base of ``Location`` and ``meta.location`` (RFC 7644 §3.1), whatever
+    ``Host`` says."""
 
     @classmethod
     def of(
@@ -101,6 +114,7 @@ class AdapterOptions:
         directories: bool = False,
         default_directory: str | None = DEFAULT_DIRECTORY,
         log_bodies: bool = False,
+        public_url: str | None = None,
     ) -> AdapterOptions:
         """The options of an adapter serving ``service``; ``max_body_bytes`` defaults to the service's limit."""
         return cls(
@@ -111,6 +125,7 @@ class AdapterOptions:
             default_directory=default_directory,
             log_bodies=log_bodies,
             endpoints=directory_endpoints(service.registry),
+            public_url=_public_url(public_url),
         )
 
     def too_large(self) -> PayloadTooLarge:
@@ -125,6 +140,8 @@ class Target:
     path: str
     directory: str | None
     root: str
+    named: str = ""
+    """``/<directory>`` when the path named its directory, else ``""``: what follows the SCIM root in URLs."""
 
 
 def locate(options: AdapterOptions, path: str, mount: str = "") -> Target:
@@ -136,14 +153,14 @@ def locate(options: AdapterOptions, path: str, mount: str = "") -> Target:
     below = strip_prefix(path, options.prefix)
     if below is None:
         raise NotFound(f"No SCIM endpoint at '{path}'.")
-    prefix, directory = options.prefix, options.default_directory
+    prefix, directory, segment = options.prefix, options.default_directory, ""
     if options.directories:
         named, below = split_directory(below, options.endpoints)
         if named is not None:
-            directory, prefix = named, f"{prefix}/{named}"
+            directory, segment = named, f"/{named}"
         elif directory is None:
             raise NotFound(f"No SCIM endpoint at '{path}': address a directory as {prefix}/<id>/...")
-    return Target(path=below, directory=directory, root=mount + prefix)
+    return Target(path=below, directory=directory, root=mount + prefix + segment, named=segment)
 
 
 def build_request(
@@ -164,7 +181,11 @@ def build_request(
         query=query,
         headers=headers,
         body=body,
-        base_url=base_url(scheme, headers, server, target.root, options.trust_forwarded),
+        base_url=(
+            options.public_url + target.named
+            if options.public_url
+            else base_url(scheme, headers, server, target.root, options.trust_forwarded)
+        ),
         directory=target.directory,
     )
 

@@ -47,6 +47,7 @@ class ScimWSGI(OptionAttributes):
         directories: bool = False,
         default_directory: str | None = DEFAULT_DIRECTORY,
         log_bodies: bool = False,
+        public_url: str | None = None,
     ) -> None:
         self.service = service
         self.options = AdapterOptions.of(
@@ -57,6 +58,7 @@ class ScimWSGI(OptionAttributes):
             directories=directories,
             default_directory=default_directory,
             log_bodies=log_bodies,
+            public_url=public_url,
         )
         self.access = AccessLog(log_bodies=self.options.log_bodies)
 

@@ -53,7 +53,7 @@ class LazyGroup(click.Group):
                 formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup)
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="scimcore")
 def main() -> None:
     """scimcore: receive user and group provisioning (SCIM 2.0) from any identity provider."""

@@ -23,15 +23,22 @@ SCIM_PREFIX = "/scim/v2"
 DEFAULT_DATABASE = "sqlite:///./scimcore.db"
 
 
-def open_store(database: str, *, migrate: bool = True) -> Store:
-    """The store for a ``--database`` value: ``memory``, ``sqlite:///path`` or ``postgresql://...``."""
+def check_database_url(database: str) -> None:
+    """Refuse a ``--database`` value that is no database URL, before anything else is tried."""
     if database == "memory":
-        return MemoryStore()
+        return
     if not database.startswith(("sqlite:", "postgresql:", "postgres:", "postgresql+psycopg:")):
         raise click.BadParameter(
             f"{database!r} is not a database URL: use memory, sqlite:///path or postgresql://user@host:5432/db",
             param_hint="--database",
         )
+
+
+def open_store(database: str, *, migrate: bool = True) -> Store:
+    """The store for a ``--database`` value: ``memory``, ``sqlite:///path`` or ``postgresql://...``."""
+    check_database_url(database)
+    if database == "memory":
+        return MemoryStore()
     try:
         from scimcore.store.sql import SqlStore
     except ImportError:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from dataclasses import replace as dataclass_replace
 
 import click
 
@@ -21,15 +23,23 @@ from scimcore.cli.runtime import (
     DEFAULT_DATABASE,
     SCIM_PREFIX,
     _redact,
+    check_database_url,
     check_port_free,
     open_store,
 )
-from scimcore.directories import DirectoryStore, ServerAuthenticator, entra_tenant_url
+from scimcore.directories import (
+    DirectoryAuthenticator,
+    DirectoryManager,
+    DirectoryStore,
+    ServerAuthenticator,
+    entra_tenant_url,
+)
 from scimcore.limits import RateLimit
 from scimcore.service import ScimService, ServiceConfig
 from scimcore.store.memory import MemoryStore
 from scimcore.store.port import DEFAULT_DIRECTORY
 from scimcore.store.ports import Outbox
+from scimcore.transport import ScimRequest
 
 
 def _rate_limit(value: str | None) -> RateLimit | None:
@@ -49,16 +59,23 @@ def _rate_limit(value: str | None) -> RateLimit | None:
 @click.option(
     "--token",
     envvar="SCIMCORE_TOKEN",
-    help="Bearer token clients must send (or set SCIMCORE_TOKEN). Generated and printed once if absent.",
+    help="Bearer token clients of the default directory send (or set SCIMCORE_TOKEN). If absent, one is "
+    "generated at the first start, shown once and kept (hashed) in the database.",
 )
 @click.option(
     "--database",
     default=DEFAULT_DATABASE,
     show_default=True,
     envvar="SCIMCORE_DATABASE",
-    help="Where resources are kept: sqlite:///path, postgresql://user@host:5432/db, or memory.",
+    help="Where resources are kept: sqlite:///path, postgresql://user@host:5432/db, or memory "
+    "(or set SCIMCORE_DATABASE).",
 )
-@click.option("--public-url", default=None, help="Base URL clients use, when behind a proxy (for the Entra hint).")
+@click.option(
+    "--public-url",
+    default=None,
+    help="The URL clients reach the server at, behind a proxy (https://host): the base of Location, "
+    "meta.location and the printed endpoints.",
+)
 @click.option("--trust-forwarded", is_flag=True, help="Honour X-Forwarded-Proto/Host from a trusted proxy.")
 @click.option(
     "--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"])
@@ -97,12 +114,15 @@ def serve(
         raise click.ClickException("scimcore serve needs uvicorn: pip install 'scimcore[server]'") from None
     from scimcore.asgi import ScimASGI
 
+    check_database_url(database)
+    token = _checked_token(token)
+    root = _public_root(public_url, host, port)
     check_port_free(host, port)
     store = open_store(database)
-    generated = token is None
-    secret = token or generate_token()
     directory_store = store if isinstance(store, DirectoryStore) else None
-    authenticator = ServerAuthenticator(directory_store, BearerTokens([secret]), DEFAULT_DIRECTORY)
+    kept = None if isinstance(store, MemoryStore) else directory_store  # memory keeps no token across restarts
+    default_auth, token_line = _default_directory(kept, token)
+    authenticator = ServerAuthenticator(directory_store, default_auth, DEFAULT_DIRECTORY)
     limits = ServiceConfig(cursor_secret=cursor_secret.encode("utf-8") if cursor_secret else None)
     if rate_limit is not None:
         limits = replace(limits, rate_limit_requests=rate_limit.requests, rate_limit_seconds=rate_limit.seconds)
@@ -136,19 +156,17 @@ def serve(
         on_startup=startup,
         on_shutdown=shutdown,
         log_bodies=log_bodies,
+        public_url=root + SCIM_PREFIX if public_url else None,
     )
-    shown_host = f"[{host}]" if ":" in host else host
-    root = public_url.rstrip("/") if public_url else f"http://{shown_host}:{port}"
     base = root + SCIM_PREFIX
     click.echo(f"scimcore {__version__} serving SCIM 2.0 at {base}  (database: {_redact(database)})")
     click.echo("Microsoft Entra ID provisioning settings:")
     click.echo(f"  Tenant URL:   {entra_tenant_url(base)}")
-    if generated:
-        click.echo(f"  Secret Token: {secret}   (generated now and shown only once)")
-    else:
-        click.echo("  Secret Token: the token given with --token / SCIMCORE_TOKEN")
+    click.echo(f"  Secret Token: {token_line}")
     if directory_store is not None:
         for directory in directory_store.list_directories():
+            if directory.id == DEFAULT_DIRECTORY:
+                continue
             state = "" if directory.active else "  (deactivated)"
             click.echo(f"  directory {directory.name!r}: {base}/{directory.id}{state}")
     sys.stdout.flush()
@@ -165,6 +183,76 @@ def serve(
     _log_to_stderr(log_level)
     uvicorn.Server(config).run()
 
+
+
+MIN_TOKEN_LENGTH = 20
+
+
+def _checked_token(token: str | None) -> str | None:
+    """``--token`` / ``SCIMCORE_TOKEN``: an empty one is refused (nothing could authenticate), a short one warned of.
+
+    An empty ``SCIMCORE_TOKEN`` counts as given, as ``--token ''`` does.
+    """
+    if token is None and os.environ.get("SCIMCORE_TOKEN") == "":
+        token = ""
+    if token is None:
+        return None
+    if not token.strip():
+        raise click.BadParameter(
+            "an empty token would let no client authenticate; omit --token (and SCIMCORE_TOKEN) to have one "
+            "generated and kept, or give a long random one",
+            param_hint="--token / SCIMCORE_TOKEN",
+        )
+    if len(token) < MIN_TOKEN_LENGTH:
+        click.echo(
+            f"warning: the token is {len(token)} characters long; anyone who guesses it can provision this "
+            f"server. Use at least {MIN_TOKEN_LENGTH} random characters (generated ones have 43).",
+            err=True,
+        )
+    return token
+
+
+def _public_root(public_url: str | None, host: str, port: int) -> str:
+    """The server's URL as clients see it: ``--public-url`` (checked) or ``http://HOST:PORT``."""
+    if public_url is None:
+        shown_host = f"[{host}]" if ":" in host else host
+        return f"http://{shown_host}:{port}"
+    url = public_url.rstrip("/")
+    if not url.startswith(("http://", "https://")) or not url.split("://", 1)[1]:
+        raise click.BadParameter(f"{public_url!r} is not an absolute http(s) URL", param_hint="--public-url")
+    return url[: -len(SCIM_PREFIX)] if url.endswith(SCIM_PREFIX) else url
+
+
+def _default_directory(
+    store: DirectoryStore | None, token: str | None
+) -> tuple[Callable[[ScimRequest], str | None], str]:
+    """How the default directory authenticates, and the banner's line about its token.
+
+    ``--token`` is checked as given.  Without it, a database keeps the default directory's token: generated
+    at the first start and shown that once, its SHA-256 digest stored like any directory's, so restarts keep
+    the identity provider working and a new token comes only from ``directories rotate-token default``.  A
+    memory database keeps nothing, so each start makes a new token.
+    """
+    if token is not None:
+        return BearerTokens([token]), "the token given with --token / SCIMCORE_TOKEN"
+    if store is None:
+        secret = generate_token()
+        return BearerTokens([secret]), f"{secret}   (generated now: a memory database keeps no token across restarts)"
+    directories = DirectoryAuthenticator(store)
+
+    def stored(request: ScimRequest) -> str | None:
+        return directories(dataclass_replace(request, directory=DEFAULT_DIRECTORY))
+
+    if store.get_directory(DEFAULT_DIRECTORY) is None:
+        _, secret = DirectoryManager(store).create("default", directory_id=DEFAULT_DIRECTORY)
+        return stored, (
+            f"{secret}\n                (shown only this once and kept, hashed, in the database: restarts keep it; "
+            f"`scimcore directories rotate-token {DEFAULT_DIRECTORY}` issues a new one)"
+        )
+    return stored, (
+        "the one shown at the first start (kept, hashed, in the database; "
+        f"`scimcore directories rotate-token {DEFAULT_DIRECTORY}` issues a new one)"
+    )
 
 
 def _log_to_stderr(level: str) -> None:

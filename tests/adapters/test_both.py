@@ -403,6 +403,27 @@ def test_first_forwarded_value_wins(adapter: Adapter, send: Send) -> None:
     assert headers["location"].startswith("https://public.example/scim/v2/Users/")
 
 
+def test_public_url_is_the_base_of_location(adapter: Adapter, send: Send) -> None:
+    """With public_url, Location and meta.location start with it, whatever Host says."""
+    app = adapter(make_service(), prefix="/scim/v2", public_url="https://scim.example.com/api/scim/v2/")
+    _, headers, body = send(app, "POST", "/scim/v2/Users", body=USER_BODY, headers=AUTH)
+    expected = f"https://scim.example.com/api/scim/v2/Users/{_json(body)['id']}"
+    assert headers["location"] == expected and _json(body)["meta"]["location"] == expected
+
+
+def test_public_url_keeps_the_directory_segment(adapter: Adapter, send: Send) -> None:
+    """A directory addressed by path keeps its segment after the public URL."""
+    app = adapter(make_service(), prefix="/scim/v2", directories=True, public_url="https://scim.example.com/scim/v2")
+    _, headers, _ = send(app, "POST", "/scim/v2/acme/Users", body=USER_BODY, headers=AUTH)
+    assert headers["location"].startswith("https://scim.example.com/scim/v2/acme/Users/")
+
+
+def test_public_url_must_be_absolute(adapter: Adapter) -> None:
+    """A public URL that is not an absolute http(s) URL is refused when the adapter is built."""
+    with pytest.raises(ValueError, match="absolute"):
+        adapter(make_service(), public_url="scim.example.com/scim/v2")
+
+
 # -- bounded bodies ------------------------------------------------------------------------------------
 
 

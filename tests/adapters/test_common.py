@@ -106,7 +106,7 @@ def test_options_are_frozen() -> None:
     [
         ("/scim/v2/Users/1", False, Target("/Users/1", "default", "/m/scim/v2")),
         ("/scim/v2/acme/Users/1", False, Target("/acme/Users/1", "default", "/m/scim/v2")),
-        ("/scim/v2/acme/Users/1", True, Target("/Users/1", "acme", "/m/scim/v2/acme")),
+        ("/scim/v2/acme/Users/1", True, Target("/Users/1", "acme", "/m/scim/v2/acme", "/acme")),
         ("/scim/v2/Schemas", True, Target("/Schemas", "default", "/m/scim/v2")),
     ],
 )

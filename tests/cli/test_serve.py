@@ -1,0 +1,120 @@
+"""``scimcore serve``: what it checks before starting, the default directory's token, and its public URL."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+pytest.importorskip("sqlalchemy")
+
+from scimcore.cli import main  # noqa: E402
+
+USER = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "first@corp.local"}
+
+
+@contextmanager
+def held_port() -> Iterator[int]:
+    """A port another program is listening on, as port 8000 is while the README's server runs."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield int(sock.getsockname()[1])
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(args: list[str], log: Path) -> Iterator[str]:
+    """Run ``scimcore serve`` with ``args`` on a free port until the block ends; yields the SCIM base URL."""
+    port = _free_port()
+    script = Path(sys.executable).parent / "scimcore"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "scimcore.cli"]
+    with log.open("ab") as out:
+        proc = subprocess.Popen([*command, "serve", "--port", str(port), *args], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"scimcore serve did not start: {log.read_text()}")
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/scim/v2"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _create(base: str, token: str) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/scim+json"}
+    return httpx.post(f"{base}/Users", headers=headers, json=USER)
+
+
+def test_a_bad_database_is_named_before_a_busy_port() -> None:
+    """A database value that is no URL is the error, even when the port is taken by another program."""
+    with held_port() as port:
+        result = CliRunner().invoke(main, ["serve", "--database", "mysql://x", "--port", str(port)])
+    assert result.exit_code != 0 and "sqlite:///path" in result.output and "in use" not in result.output
+
+
+@pytest.mark.parametrize("args,env", [(["--token", ""], {}), ([], {"SCIMCORE_TOKEN": ""})])
+def test_an_empty_token_is_refused(args: list[str], env: dict[str, str]) -> None:
+    """``--token ''`` and an empty SCIMCORE_TOKEN are refused alike: no client could authenticate."""
+    result = CliRunner().invoke(main, ["serve", "--database", "memory", *args], env=env)
+    assert result.exit_code == 2 and "empty token" in result.output
+
+
+def test_a_short_token_is_warned_of() -> None:
+    """A token shorter than 20 characters starts a warning naming its length."""
+    with held_port() as port:  # the port check stops the command right after the token check
+        result = CliRunner().invoke(main, ["serve", "--database", "memory", "--token", "abc", "--port", str(port)])
+    assert "the token is 3 characters long" in result.output
+
+
+def test_the_generated_token_is_kept_across_restarts(tmp_path: Path) -> None:
+    """Without --token the first start shows a token once; a restart keeps it working and shows it no more."""
+    database = f"sqlite:///{tmp_path / 'kept.db'}"
+    first, second = tmp_path / "first.log", tmp_path / "second.log"
+    with serving(["--database", database], first) as base:
+        found = re.search(r"Secret Token: (\S+)", first.read_text())
+        assert found is not None
+        token = found.group(1)
+        assert _create(base, token).status_code == 201
+    with serving(["--database", database], second) as base:
+        assert token not in second.read_text() and "shown at the first start" in second.read_text()
+        assert httpx.get(f"{base}/Users", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        assert httpx.get(f"{base}/Users", headers={"Authorization": "Bearer another"}).status_code == 401
+
+
+def test_public_url_is_the_base_of_location(tmp_path: Path) -> None:
+    """With --public-url, Location and meta.location start with it instead of the listening address."""
+    token = "public-url-token-0123456789abcdef"
+    args = ["--database", "memory", "--token", token, "--public-url", "https://scim.example.com"]
+    with serving(args, tmp_path / "public.log") as base:
+        created = _create(base, token)
+    expected = f"https://scim.example.com/scim/v2/Users/{created.json()['id']}"
+    assert created.headers["location"] == expected and created.json()["meta"]["location"] == expected
+    assert "https://scim.example.com/scim/v2?aadOptscim062020" in (tmp_path / "public.log").read_text()
+
+
+def test_h_is_help_and_serve_help_names_the_database_variable() -> None:
+    """``-h`` is ``--help``, and ``serve --help`` says SCIMCORE_DATABASE sets the database."""
+    result = CliRunner().invoke(main, ["serve", "-h"])
+    assert result.exit_code == 0 and "SCIMCORE_DATABASE" in result.output
+    assert CliRunner().invoke(main, ["-h"]).output == CliRunner().invoke(main, ["--help"]).output
