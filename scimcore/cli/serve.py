@@ -168,7 +168,9 @@ def serve(
             if directory.id == DEFAULT_DIRECTORY:
                 continue
             state = "" if directory.active else "  (deactivated)"
-            click.echo(f"  directory {directory.name!r}: {base}/{directory.id}{state}")
+            url = f"{base}/{directory.id}"
+            shown = entra_tenant_url(url) if directory.provider == "entra" else url
+            click.echo(f"  directory {directory.name!r}: {shown}{state}")
     sys.stdout.flush()
     config = uvicorn.Config(
         app,

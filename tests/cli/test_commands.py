@@ -114,3 +114,32 @@ def test_bad_database_url_is_a_clear_error() -> None:
     """A database value that is no URL is refused with a message naming the accepted forms."""
     result = CliRunner().invoke(main, ["serve", "--database", "mysql://x"])
     assert result.exit_code != 0 and "sqlite:///path" in result.output
+
+
+def test_events_list_of_an_unknown_directory_is_an_error(tmp_path: Path) -> None:
+    """``events list --directory nope`` fails naming the directory instead of printing nothing."""
+    result = CliRunner().invoke(main, ["events", "list", "--database", f"sqlite:///{tmp_path / 'e.db'}",
+                                       "--directory", "nope"])
+    assert result.exit_code != 0 and "no directory nope" in result.output
+
+
+def test_events_list_says_when_more_exist(tmp_path: Path) -> None:
+    """When --limit cuts the log short, events list says how to read on."""
+    from scimcore.directories import DirectoryManager
+    from scimcore.store.sql import SqlStore
+    from scimcore.testing import USER, user_doc
+
+    database = f"sqlite:///{tmp_path / 'more.db'}"
+    store = SqlStore(database)
+    directory, _token = DirectoryManager(store).create("A")
+    from scimcore.events import Event
+
+    for n in range(3):
+        event = Event(id=f"e{n}", type="user.created", directory_id=directory.id,
+                      occurred_at="2026-01-01T00:00:00Z", data={}, resource_key=f"u{n}")
+        store.create(USER, user_doc(f"u{n}", f"u{n}"), directory=directory.id, events=[event])
+    store.close()
+    result = CliRunner().invoke(main, ["events", "list", "--database", database, "--directory", directory.id,
+                                       "--limit", "2"])
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 2
+    assert "more events exist: run again with --since" in result.stderr
