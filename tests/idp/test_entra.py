@@ -4,7 +4,9 @@ Sources (see ../shared/idp-traffic.md): the SCIM endpoint tutorial ("Develop and
 endpoint"), the older provisioning walkthrough (the ``jyoung`` example with nulls and the misspelt enterprise
 URN), the "Known issues and resolutions with SCIM 2.0 protocol compliance" page (the four shapes that
 ``aadOptscim062020`` changes) and Microsoft's reference SCIM server and Postman collection.  Resource ids in
-the payloads are Microsoft's; :func:`swap` puts the ids this server assigned in their place.
+the payloads are Microsoft's; :func:`swap` puts the ids this server assigned in their place.  The payloads
+are imported from the catalogue, :mod:`scimcore.check.payloads.entra`, the one copy that ``scimcore check``
+replays too.
 """
 
 from __future__ import annotations
@@ -17,6 +19,31 @@ from urllib.parse import quote
 import pytest
 
 from scimcore import MemoryStore, ScimRequest, ScimService
+from scimcore.check.payloads.entra import (
+    DISABLE_WITH_FLAG,
+    DISABLE_WITHOUT_FLAG,
+    MANAGER_BARE_STRING,
+    MANAGER_CLEARED,
+    MANAGER_ID,
+    MANAGER_OBJECT,
+    MANAGER_REMOVED,
+    MANAGER_SHORT_PATH_ARRAY,
+    NICKNAME_WITH_FLAG,
+    NICKNAME_WITHOUT_FLAG,
+    REMOVE_MEMBER_WITH_FLAG,
+    REMOVE_MEMBER_WITHOUT_FLAG,
+    ROLE_OPS,
+    TUTORIAL_ADD_MEMBER,
+    TUTORIAL_CREATE_GROUP,
+    TUTORIAL_CREATE_USER,
+    TUTORIAL_REMOVE_MEMBER,
+    TUTORIAL_UPDATE_GROUP_NAME,
+    TUTORIAL_UPDATE_MULTI_VALUED,
+    TUTORIAL_UPDATE_SINGLE_VALUED,
+    UPDATE_WITH_FLAG,
+    UPDATE_WITHOUT_FLAG,
+    WALKTHROUGH_CREATE_USER,
+)
 from scimcore.schema.registry import SchemaRegistry
 
 if TYPE_CHECKING:
@@ -29,131 +56,6 @@ LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 FLAG = "aadOptscim062020"
-
-# -- literal payloads ---------------------------------------------------------------------------------------
-TUTORIAL_CREATE_USER: dict[str, Any] = {
-    "schemas": [
-        "urn:ietf:params:scim:schemas:core:2.0:User",
-        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
-    ],
-    "externalId": "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
-    "userName": "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1",
-    "active": True,
-    "emails": [
-        {"primary": True, "type": "work", "value": "Test_User_fd0ea19b-0777-472c-9f96-4f70d2226f2e@testuser.com"}
-    ],
-    "meta": {"resourceType": "User"},
-    "name": {"formatted": "givenName familyName", "familyName": "familyName", "givenName": "givenName"},
-    "roles": [],
-}
-
-WALKTHROUGH_CREATE_USER: dict[str, Any] = {
-    "schemas": [
-        "urn:ietf:params:scim:schemas:core:2.0:User",
-        "urn:ietf:params:scim:schemas:extension:enterprise:2.0User",
-    ],
-    "externalId": "jyoung",
-    "userName": "jyoung",
-    "active": True,
-    "addresses": None,
-    "displayName": "Joy Young",
-    "emails": [{"type": "work", "value": "jyoung@Contoso.com", "primary": True}],
-    "meta": {"resourceType": "User"},
-    "name": {"familyName": "Young", "givenName": "Joy"},
-    "phoneNumbers": None,
-    "preferredLanguage": None,
-    "title": None,
-    "department": None,
-    "manager": None,
-}
-
-TUTORIAL_CREATE_GROUP: dict[str, Any] = {
-    "schemas": [
-        "urn:ietf:params:scim:schemas:core:2.0:Group",
-        "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group",
-    ],
-    "externalId": "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159",
-    "displayName": "displayName",
-    "meta": {"resourceType": "Group"},
-}
-
-TUTORIAL_UPDATE_MULTI_VALUED: list[dict[str, Any]] = [
-    {"op": "Replace", "path": 'emails[type eq "work"].value', "value": "updatedEmail@microsoft.com"},
-    {"op": "Replace", "path": "name.familyName", "value": "updatedFamilyName"},
-]
-
-TUTORIAL_UPDATE_SINGLE_VALUED: list[dict[str, Any]] = [
-    {"op": "Replace", "path": "userName", "value": "5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com"},
-]
-
-TUTORIAL_UPDATE_GROUP_NAME: list[dict[str, Any]] = [
-    {"op": "Replace", "path": "displayName", "value": "1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName"},
-]
-
-TUTORIAL_ADD_MEMBER: list[dict[str, Any]] = [
-    {"op": "Add", "path": "members", "value": [{"$ref": None, "value": "f648f8d5ea4e4cd38e9c"}]},
-]
-
-TUTORIAL_REMOVE_MEMBER: list[dict[str, Any]] = [
-    {"op": "Remove", "path": "members", "value": [{"$ref": None, "value": "f648f8d5ea4e4cd38e9c"}]},
-]
-
-# The four shapes aadOptscim062020 changes, without the flag and with it ("Known issues" page).
-DISABLE_WITHOUT_FLAG: list[dict[str, Any]] = [{"op": "Replace", "path": "active", "value": "False"}]
-DISABLE_WITH_FLAG: list[dict[str, Any]] = [{"op": "replace", "path": "active", "value": False}]
-
-NICKNAME_WITHOUT_FLAG: list[dict[str, Any]] = [{"op": "Add", "path": "nickName", "value": "Babs"}]
-NICKNAME_WITH_FLAG: list[dict[str, Any]] = [{"op": "add", "path": "nickName", "value": "Babs"}]
-
-UPDATE_WITHOUT_FLAG: list[dict[str, Any]] = [
-    {"op": "Replace", "path": "displayName", "value": "Pvlo"},
-    {"op": "Replace", "path": 'emails[type eq "work"].value', "value": "TestBcwqnm@test.microsoft.com"},
-    {"op": "Replace", "path": "name.givenName", "value": "Gtfd"},
-    {"op": "Replace", "path": "name.familyName", "value": "Pkqf"},
-    {"op": "Replace", "path": "externalId", "value": "Eqpj"},
-    {
-        "op": "Replace",
-        "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
-        "value": "Eqpj",
-    },
-]
-UPDATE_WITH_FLAG: list[dict[str, Any]] = [
-    {"op": "replace", "path": 'emails[type eq "work"].value', "value": "TestMhvaes@test.microsoft.com"},
-    {
-        "op": "replace",
-        "value": {
-            "displayName": "Bjfe",
-            "name.givenName": "Kkom",
-            "name.familyName": "Unua",
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber": "Aklq",
-        },
-    },
-]
-
-REMOVE_MEMBER_WITHOUT_FLAG: list[dict[str, Any]] = [{"op": "Remove", "path": "members", "value": [{"value": "u1091"}]}]
-REMOVE_MEMBER_WITH_FLAG: list[dict[str, Any]] = [
-    {"op": "remove", "path": 'members[value eq "7f4bc1a3-285e-48ae-8202-5accb43efb0e"]'}
-]
-
-MANAGER_PATH = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"
-MANAGER_ID = "2819c223-7f76-453a-919d-413861904646"
-MANAGER_BARE_STRING: list[dict[str, Any]] = [{"op": "Add", "path": MANAGER_PATH, "value": MANAGER_ID}]
-MANAGER_OBJECT: list[dict[str, Any]] = [{"op": "replace", "path": MANAGER_PATH, "value": {"value": MANAGER_ID}}]
-MANAGER_SHORT_PATH_ARRAY: list[dict[str, Any]] = [
-    {
-        "op": "Add",
-        "path": "manager",
-        "value": [{"$ref": f"https://scim.example.com/scim/v2/Users/{MANAGER_ID}", "value": MANAGER_ID}],
-    }
-]
-MANAGER_CLEARED: list[dict[str, Any]] = [{"op": "replace", "path": MANAGER_PATH, "value": {"value": ""}}]
-MANAGER_REMOVED: list[dict[str, Any]] = [{"op": "remove", "path": MANAGER_PATH}]
-
-ROLE_OPS: list[dict[str, Any]] = [
-    {"op": "Add", "path": 'roles[primary eq "True"].display', "value": "Global Administrator"},
-    {"op": "Add", "path": 'roles[primary eq "True"].value', "value": "62e90394-69f5-4237-9190-012177145e10"},
-    {"op": "Add", "path": 'roles[primary eq "True"].type', "value": "WindowsAzureActiveDirectoryRole"},
-]
 
 CUSTOM_EXTENSION = "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User"
 

@@ -4,7 +4,8 @@ Sources (see ../shared/idp-traffic.md): Okta's "SCIM 2.0 protocol reference" (cr
 ``groups: []``, the PUT of the whole user, deactivation by a path-less replace, Push Groups' create, rename
 and membership PATCHes) and the SPEC tests of its Runscope suite (``Authorization: non-token``, unknown ids,
 ``userName`` filters in another case).  Resource ids in the payloads are Okta's; :func:`swap` puts the ids this
-server assigned in their place.
+server assigned in their place.  The payloads are imported from the catalogue,
+:mod:`scimcore.check.payloads.okta`, the one copy that ``scimcore check`` replays too.
 """
 
 from __future__ import annotations
@@ -15,6 +16,17 @@ from urllib.parse import quote
 
 import pytest
 
+from scimcore.check.payloads.okta import (
+    ADD_MEMBER,
+    CREATE_GROUP,
+    CREATE_USER,
+    DEACTIVATE,
+    PUT_USER,
+    REMOVE_AND_ADD_MEMBERS,
+    RENAME_GROUP,
+    REPLACE_MEMBERS,
+)
+
 if TYPE_CHECKING:
     from tests.conftest import Client
 
@@ -23,75 +35,6 @@ GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 OKTA_HEADERS = {"User-Agent": "Okta SCIM Client 1.0.0", "Content-Type": "application/json"}
-
-# -- literal payloads ---------------------------------------------------------------------------------------
-CREATE_USER: dict[str, Any] = {
-    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-    "userName": "test.user@okta.local",
-    "name": {"givenName": "Test", "familyName": "User"},
-    "emails": [{"primary": True, "value": "test.user@okta.local", "type": "work"}],
-    "displayName": "Test User",
-    "locale": "en-US",
-    "externalId": "00ujl29u0le5T6Aj10h7",
-    "groups": [],
-    "password": "1mz050nq",
-    "active": True,
-}
-
-PUT_USER: dict[str, Any] = {
-    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-    "id": "23a35c27-23d3-4c03-b4c5-6443c09e7173",
-    "userName": "another.user@okta.com",
-    "name": {"givenName": "Another", "middleName": "", "familyName": "User"},
-    "emails": [
-        {"primary": True, "value": "another.user@example.com", "type": "work", "display": "another.user@example.com"}
-    ],
-    "active": True,
-    "groups": [],
-    "meta": {"resourceType": "User"},
-}
-
-DEACTIVATE: list[dict[str, Any]] = [{"op": "replace", "value": {"active": False}}]
-
-CREATE_GROUP: dict[str, Any] = {
-    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
-    "displayName": "Test SCIM",
-    "members": [],
-}
-
-RENAME_GROUP: list[dict[str, Any]] = [
-    {"op": "replace", "value": {"id": "abf4dd94-a4c0-4f67-89c9-76b03340cb9b", "displayName": "Test SCIM2"}}
-]
-
-ADD_MEMBER: list[dict[str, Any]] = [
-    {
-        "op": "add",
-        "path": "members",
-        "value": [{"value": "1baf6a44-70e0-44ef-a043-3a546116799f", "display": "test.user@example.com"}],
-    }
-]
-
-# Push Groups sends a removal by filter and an add in one request.
-REMOVE_AND_ADD_MEMBERS: list[dict[str, Any]] = [
-    {"op": "remove", "path": 'members[value eq "89bb1940-b905-4575-9e7f-6f887cfb368e"]'},
-    {
-        "op": "add",
-        "path": "members",
-        "value": [
-            {"value": "23a35c27-23d3-4c03-b4c5-6443c09e7173", "display": "test.user@okta.local"},
-            {"value": "1baf6a44-70e0-44ef-a043-3a546116799f", "display": "another.user@okta.local"},
-        ],
-    },
-]
-
-REPLACE_MEMBERS: list[dict[str, Any]] = [
-    {
-        "op": "replace",
-        "path": "members",
-        "value": [{"value": "23a35c27-23d3-4c03-b4c5-6443c09e7173", "display": "test.user@okta.local"}],
-    }
-]
-
 
 # -- helpers ------------------------------------------------------------------------------------------------
 def swap(payload: Any, ids: dict[str, str]) -> Any:
