@@ -36,8 +36,9 @@ def __getattr__(name: str) -> Any:
         from scimcore.cli.app import main
 
         return main
-    from scimcore.cli import runtime
+    import importlib  # not ``from scimcore.cli import runtime``: that would ask this function again
 
+    runtime = importlib.import_module("scimcore.cli.runtime")
     try:
         return getattr(runtime, name)
     except AttributeError:

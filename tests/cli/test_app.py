@@ -50,3 +50,9 @@ def test_core_dependencies_are_exactly_the_design_cards() -> None:
     assert names == {"pydantic", "scim2-models", "scim2-filter-parser"}
     assert any(d.startswith("click") for d in project["optional-dependencies"]["cli"])
     assert any("cli" in d for d in project["optional-dependencies"]["server"])
+
+
+def test_runtime_helpers_import_from_the_package() -> None:
+    """``from scimcore.cli import SCIM_PREFIX, open_store`` works in a fresh interpreter (embedding code does)."""
+    result = _python("from scimcore.cli import SCIM_PREFIX, open_store\nprint(SCIM_PREFIX, callable(open_store))")
+    assert result.stdout.split() == ["/scim/v2", "True"], result.stderr
