@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
@@ -18,40 +13,14 @@ from click.testing import CliRunner
 pytest.importorskip("sqlalchemy")
 
 from scimcore.cli import main  # noqa: E402
+from tests import servers  # noqa: E402
 
 TOKEN = "cli-test-token-0123456789abcdef0123456789"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def serving(database: str, log: Path) -> Iterator[str]:
-    port = _free_port()
-    script = Path(sys.executable).parent / "scimcore"
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "scimcore.cli"]
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [*command, "serve", "--database", database, "--port", str(port), "--token", TOKEN],
-            stdout=out, stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"scimcore serve did not start: {log.read_text()}")
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/scim/v2"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+def serving(database: str, log: Path) -> AbstractContextManager[str]:
+    """``scimcore serve`` on ``database`` with the test token (see :func:`tests.servers.serving`)."""
+    return servers.serving(["--database", database, "--token", TOKEN], log)
 
 
 def test_data_survives_a_server_restart(tmp_path: Path) -> None:

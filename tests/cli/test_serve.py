@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import re
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +15,7 @@ from click.testing import CliRunner
 pytest.importorskip("sqlalchemy")
 
 from scimcore.cli import main  # noqa: E402
+from tests.servers import serving  # noqa: E402
 
 USER = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "first@corp.local"}
 
@@ -29,36 +27,6 @@ def held_port() -> Iterator[int]:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         yield int(sock.getsockname()[1])
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def serving(args: list[str], log: Path) -> Iterator[str]:
-    """Run ``scimcore serve`` with ``args`` on a free port until the block ends; yields the SCIM base URL."""
-    port = _free_port()
-    script = Path(sys.executable).parent / "scimcore"
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "scimcore.cli"]
-    with log.open("ab") as out:
-        proc = subprocess.Popen([*command, "serve", "--port", str(port), *args], stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"scimcore serve did not start: {log.read_text()}")
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/scim/v2"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _create(base: str, token: str) -> httpx.Response:
