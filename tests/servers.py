@@ -6,7 +6,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,6 +26,32 @@ def scimcore_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "scimcore.cli"]
 
 
+def wait_listening(port: int, alive: Callable[[], bool], what: str, log: Path | None = None) -> None:
+    """Return once something listens on ``port``; fail the test if ``alive()`` turns false or 30 s pass.
+
+    The failure shows ``what`` and, when given, the text of ``log``.
+    """
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            if not alive() or time.monotonic() > deadline:
+                pytest.fail(f"{what} did not start" + (f": {log.read_text()}" if log is not None else ""))
+            time.sleep(0.05)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM ``proc`` and wait for it (killing it after 10 s), so its exit status can be read."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @contextmanager
 def serving(args: list[str], log: Path) -> Iterator[str]:
     """Run ``scimcore serve`` with ``args`` on a free port until the block ends; yields the SCIM base URL."""
@@ -35,16 +61,7 @@ def serving(args: list[str], log: Path) -> Iterator[str]:
             [*scimcore_command(), "serve", "--port", str(port), *args], stdout=out, stderr=subprocess.STDOUT
         )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"scimcore serve did not start: {log.read_text()}")
-                time.sleep(0.1)
+        wait_listening(port, lambda: proc.poll() is None, "scimcore serve", log)
         yield f"http://127.0.0.1:{port}/scim/v2"
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop(proc)

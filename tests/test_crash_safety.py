@@ -24,7 +24,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -41,6 +40,7 @@ pytest.importorskip("sqlalchemy")
 pytest.importorskip("uvicorn")
 
 from scimcore.store.sql import SqlStore  # noqa: E402
+from tests.servers import free_port, scimcore_command  # noqa: E402
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -49,23 +49,12 @@ WRITERS = 6
 ROUNDS = int(os.environ.get("SCIMCORE_CRASH_ROUNDS", "1"))
 
 
-def _scimcore() -> list[str]:
-    script = Path(sys.executable).parent / "scimcore"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "scimcore.cli"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def serving(database: str, log_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """``scimcore serve`` on a free port until it answers; yields the process and the SCIM base URL."""
-    port = _free_port()
+    port = free_port()
     with log_path.open("ab") as log:
-        proc = subprocess.Popen([*_scimcore(), "serve", "--database", database, "--port", str(port),
+        proc = subprocess.Popen([*scimcore_command(), "serve", "--database", database, "--port", str(port),
                                  "--token", "crash-default-token", "--log-level", "warning"],
                                 stdout=log, stderr=subprocess.STDOUT)
         try:
@@ -252,7 +241,7 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def test_kill_9_under_concurrent_writers_loses_nothing_acknowledged(database: str, tmp_path: Path) -> None:
     """kill -9 mid-load, restart: every acknowledged write is kept, no PATCH half-applied, outbox equals data."""
-    made = subprocess.run([*_scimcore(), "directories", "create", "--database", database, "--name", "crash"],
+    made = subprocess.run([*scimcore_command(), "directories", "create", "--database", database, "--name", "crash"],
                           capture_output=True, text=True, timeout=60, check=True)
     directory = json.loads(made.stdout)
     token, directory_id = directory["token"], directory["id"]

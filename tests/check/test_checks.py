@@ -10,11 +10,9 @@ from __future__ import annotations
 import json
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from click.testing import CliRunner, Result
 
 from scimcore import BearerTokens, MemoryStore, ScimService
 from scimcore.check import CHECKS, check, run_checks, select_checks
+from tests.servers import free_port, scimcore_command, stop, wait_listening
 
 TOKEN = "check-token-0123456789abcdef0123456789abcdef"
 
@@ -34,48 +33,20 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[MutableMapping[str, Any], Receive, Send], Awaitable[None]]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _scimcore_command() -> list[str]:
-    script = Path(sys.executable).parent / "scimcore"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "scimcore.cli"]
-
-
-def _wait_for_port(port: int, alive: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            if not alive() or time.monotonic() > deadline:
-                pytest.fail(f"{what} did not start")
-            time.sleep(0.05)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A ``scimcore serve --database memory`` on a free port; yields its SCIM base URL."""
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("serve") / "serve.log"
-    command = [*_scimcore_command(), "serve", "--database", "memory", "--port", str(port), "--token", TOKEN,
+    command = [*scimcore_command(), "serve", "--database", "memory", "--port", str(port), "--token", TOKEN,
                "--log-level", "warning"]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         try:
-            _wait_for_port(port, lambda: proc.poll() is None, f"scimcore serve ({log_path})")
+            wait_listening(port, lambda: proc.poll() is None, f"scimcore serve ({log_path})")
             yield f"http://127.0.0.1:{port}/scim/v2"
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
     assert proc.returncode in (0, -signal.SIGTERM), log_path.read_text()
 
 
@@ -144,13 +115,13 @@ def broken(request: pytest.FixtureRequest) -> Iterator[str]:
 
     service = ScimService(MemoryStore(), authenticator=BearerTokens([TOKEN]))
     app = BREAKAGES[request.param](ScimASGI(service, prefix="/scim/v2"))
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", ws="none")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        _wait_for_port(port, thread.is_alive, "the broken server")
+        wait_listening(port, thread.is_alive, "the broken server")
         yield f"http://127.0.0.1:{port}/scim/v2"
     finally:
         server.should_exit = True
@@ -308,7 +279,7 @@ def _in_process(wrap: Callable[[httpx.Request, Callable[[], httpx.Response]], ht
 # -- usage and connection errors -------------------------------------------------------------------------------
 def test_an_unreachable_server_exits_2_with_a_clear_message() -> None:
     """Nothing listening at URL: exit 2 and a message saying the server cannot be reached."""
-    result = _run(f"http://127.0.0.1:{_free_port()}/scim/v2")
+    result = _run(f"http://127.0.0.1:{free_port()}/scim/v2")
     assert result.exit_code == 2
     assert "cannot reach http://127.0.0.1:" in result.stderr
 

@@ -10,15 +10,14 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
-import sys
-import time
 import venv
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.servers import free_port, scimcore_command, stop, wait_listening
 
 pytestmark = pytest.mark.conformance
 
@@ -53,17 +52,6 @@ def tools() -> Path:
     return bin_dir
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _scimcore_command() -> list[str]:
-    script = Path(sys.executable).parent / "scimcore"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "scimcore.cli"]
-
-
 @pytest.fixture(params=["memory", "sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Each database ``scimcore serve`` can run on."""
@@ -78,30 +66,17 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def server(tmp_path: Path, database: str) -> Iterator[str]:
     """A fresh ``scimcore serve --database ...`` on a free port; yields its SCIM base URL."""
-    port = _free_port()
-    command = [*_scimcore_command(), "serve", "--database", database, "--port", str(port), "--token", TOKEN,
+    port = free_port()
+    command = [*scimcore_command(), "serve", "--database", database, "--port", str(port), "--token", TOKEN,
                "--log-level", "info"]
     log_path = tmp_path / "serve.log"
     log = log_path.open("wb")
     proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"scimcore serve did not start: {log_path.read_text()}")
-                time.sleep(0.1)
+        wait_listening(port, lambda: proc.poll() is None, "scimcore serve", log_path)
         yield f"http://127.0.0.1:{port}/scim/v2"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
     # uvicorn re-raises the signal after a graceful shutdown, so the exit status is SIGTERM's own.
     assert proc.returncode in (0, -signal.SIGTERM)
