@@ -151,11 +151,6 @@ class DirectoryAuthenticator:
     def __init__(self, store: DirectoryStore) -> None:
         self.store = store
 
-    def known_token(self, request: ScimRequest) -> bool:
-        """Whether the request carries a live token of any directory."""
-        token = bearer_token(request.headers)
-        return token is not None and self.store.find_token(hash_token(token)) is not None
-
     def __call__(self, request: ScimRequest) -> str | None:
         """The directory id as subject; ``None`` (401) for a missing or wrong token, the directory known or not.
 

@@ -30,6 +30,7 @@ __all__ = [
     "build_request",
     "locate",
     "normalise_prefix",
+    "normalise_public_url",
     "split_directory",
     "strip_prefix",
 ]
@@ -71,11 +72,11 @@ def base_url(
     return f"{scheme}://{host}{root}"
 
 
-def _public_url(url: str | None) -> str | None:
+def normalise_public_url(url: str | None) -> str | None:
     """``url`` without a trailing slash; ``ValueError`` unless it is an absolute http(s) URL."""
     if url is None:
         return None
-    if not url.startswith(("http://", "https://")) or "://" not in url or not url.split("://", 1)[1].strip("/"):
+    if not url.startswith(("http://", "https://")) or not url.split("://", 1)[1].strip("/"):
         raise ValueError(f"the public URL must be an absolute http(s) URL such as https://host/scim/v2, got {url!r}")
     return url.rstrip("/")
 
@@ -125,7 +126,7 @@ class AdapterOptions:
             default_directory=default_directory,
             log_bodies=log_bodies,
             endpoints=directory_endpoints(service.registry),
-            public_url=_public_url(public_url),
+            public_url=normalise_public_url(public_url),
         )
 
     def too_large(self) -> PayloadTooLarge:

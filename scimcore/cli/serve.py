@@ -13,11 +13,11 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from dataclasses import replace as dataclass_replace
 
 import click
 
 from scimcore import __version__
+from scimcore.adapters.common import normalise_public_url
 from scimcore.auth import BearerTokens, generate_token
 from scimcore.cli.runtime import (
     DEFAULT_DATABASE,
@@ -219,9 +219,11 @@ def _public_root(public_url: str | None, host: str, port: int) -> str:
     if public_url is None:
         shown_host = f"[{host}]" if ":" in host else host
         return f"http://{shown_host}:{port}"
-    url = public_url.rstrip("/")
-    if not url.startswith(("http://", "https://")) or not url.split("://", 1)[1]:
-        raise click.BadParameter(f"{public_url!r} is not an absolute http(s) URL", param_hint="--public-url")
+    try:
+        url = normalise_public_url(public_url)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--public-url") from None
+    assert url is not None
     return url[: -len(SCIM_PREFIX)] if url.endswith(SCIM_PREFIX) else url
 
 
@@ -243,7 +245,7 @@ def _default_directory(
     directories = DirectoryAuthenticator(store)
 
     def stored(request: ScimRequest) -> str | None:
-        return directories(dataclass_replace(request, directory=DEFAULT_DIRECTORY))
+        return directories(replace(request, directory=DEFAULT_DIRECTORY))
 
     if store.get_directory(DEFAULT_DIRECTORY) is None:
         _, secret = DirectoryManager(store).create("default", directory_id=DEFAULT_DIRECTORY)
