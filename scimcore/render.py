@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scimcore.errors import InvalidFilter, InvalidValue
-from scimcore.filter.parser import resolve_path, split_attr_path
+from scimcore.schema.paths import resolve_path, split_attr_path
 from scimcore.schema.documents import schemas_of
 from scimcore.schema.registry import AttributeDef, ResourceTypeDef
 
