@@ -1,0 +1,97 @@
+"""Instructions per request, counted by callgrind: a figure that a busy machine does not move.
+
+    python benchmarks/instructions.py                      # this checkout, every scenario
+    python benchmarks/instructions.py --scenario patch     # one scenario
+    python benchmarks/instructions.py --tree ../old        # another checkout, e.g. `git worktree add ../old REV`
+
+Each scenario runs twice under ``valgrind --tool=callgrind`` on the memory store, in-process
+(``ScimService.handle``, no adapter, no network, ``PYTHONHASHSEED=0``): once seeding only, once seeding and then
+``--requests`` requests. The difference divided by ``--requests`` is the cost of one request, without start-up and
+seeding. Wall-clock rates change with what else the machine runs; these counts are the same run after run, so a
+before/after comparison of two commits holds even on a shared machine.
+Comparing two trees uses this interpreter for both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+SCENARIOS = ("get", "eq", "patch")
+TOKEN = "bench-token-0123456789abcdef"
+
+DRIVER = r"""
+import json, sys
+sys.path.insert(0, ".")
+from scimcore.auth import BearerTokens
+from scimcore.service import ScimService
+from scimcore.store.memory import MemoryStore
+from scimcore.transport import ScimRequest
+
+scenario, count, token = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+headers = {"authorization": "Bearer " + token, "content-type": "application/scim+json"}
+base = "http://127.0.0.1/scim/v2"
+service = ScimService(MemoryStore(), authenticator=BearerTokens([token]))
+ids = []
+for i in range(50):
+    user = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": f"u{i}@example.com",
+            "active": True, "emails": [{"value": f"u{i}@example.com", "primary": True, "type": "work"}]}
+    body = json.dumps(user).encode()
+    reply = service.handle(ScimRequest("POST", "/Users", headers=headers, body=body, base_url=base))
+    ids.append(json.loads(reply.body)["id"])
+patch = json.dumps({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{"op": "Replace", "path": "active", "value": "False"}]}).encode()
+for k in range(count):
+    uid = ids[k % 50]
+    if scenario == "get":
+        request = ScimRequest("GET", f"/Users/{uid}", headers=headers, base_url=base)
+    elif scenario == "eq":
+        query = f"filter=userName%20eq%20%22u{k % 50}@example.com%22"
+        request = ScimRequest("GET", "/Users", query=query, headers=headers, base_url=base)
+    else:
+        request = ScimRequest("PATCH", f"/Users/{uid}", headers=headers, body=patch, base_url=base)
+    reply = service.handle(request)
+    if reply.status >= 300:
+        raise SystemExit(f"{scenario}: HTTP {reply.status} {reply.body[:200]!r}")
+"""
+
+
+def collected(tree: Path, scenario: str, count: int, workdir: Path) -> int:
+    """Total instructions of one driver run under callgrind."""
+    driver = workdir / "driver.py"
+    driver.write_text(DRIVER)
+    out = workdir / f"callgrind.{scenario}.{count}"
+    run = subprocess.run(
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, str(driver), scenario,
+         str(count), TOKEN],
+        cwd=tree, capture_output=True, text=True, check=False, env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    found = re.search(r"Collected : (\d+)", run.stderr)
+    if run.returncode != 0 or found is None:
+        raise SystemExit(f"callgrind failed for {scenario}:\n{run.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tree", type=Path, default=Path(__file__).resolve().parent.parent)
+    parser.add_argument("--scenario", choices=SCENARIOS, action="append")
+    parser.add_argument("--requests", type=int, default=300)
+    args = parser.parse_args()
+    figures: dict[str, int] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for scenario in args.scenario or SCENARIOS:
+            base = collected(args.tree, scenario, 0, Path(tmp))
+            loaded = collected(args.tree, scenario, args.requests, Path(tmp))
+            figures[scenario] = round((loaded - base) / args.requests)
+    print(json.dumps({"tree": str(args.tree), "requests": args.requests, "instructions_per_request": figures}))
+
+
+if __name__ == "__main__":
+    main()
