@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from scimcore.errors import InvalidFilter, InvalidValue
-from scimcore.schema.paths import resolve_path, split_attr_path
 from scimcore.schema.documents import schemas_of
+from scimcore.schema.paths import resolve_path, split_attr_path
 from scimcore.schema.registry import AttributeDef, ResourceTypeDef
 
 Selector = tuple[str | None, str, str | None]  # (extension URN or None, attribute, sub-attribute)
