@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from scimcore import compat
+from scimcore.check.payloads.entra import TUTORIAL_CREATE_GROUP
 from scimcore.patch import parse_patch_path
 from scimcore.schema.registry import SchemaRegistry
 
@@ -102,16 +103,8 @@ def test_manager_changed_by_value_alone() -> None:
 
 def test_undeclared_schemas_listed() -> None:
     """Entra's group schemas with the ADSCIM URI keep only the core Group schema."""
-    body = {
-        "schemas": [
-            "urn:ietf:params:scim:schemas:core:2.0:Group",
-            "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group",
-        ],
-        "externalId": "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159",
-        "displayName": "displayName",
-        "meta": {"resourceType": "Group"},
-    }
-    assert compat.undeclared_schemas_listed(body["schemas"], [GROUP_SCHEMA]) == [GROUP_SCHEMA]
+    schemas = TUTORIAL_CREATE_GROUP["schemas"]
+    assert compat.undeclared_schemas_listed(schemas, [GROUP_SCHEMA]) == [GROUP_SCHEMA]
 
 
 def test_nulls_sent_for_absent() -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -40,7 +39,7 @@ pytest.importorskip("sqlalchemy")
 pytest.importorskip("uvicorn")
 
 from scimcore.store.sql import SqlStore  # noqa: E402
-from tests.servers import free_port, scimcore_command  # noqa: E402
+from tests.servers import free_port, scimcore_command, wait_listening  # noqa: E402
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -59,15 +58,7 @@ def serving(database: str, log_path: Path) -> Iterator[tuple[subprocess.Popen[by
                                 stdout=log, stderr=subprocess.STDOUT)
         try:
             base = f"http://127.0.0.1:{port}/scim/v2"
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                        break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        pytest.fail(f"scimcore serve did not start: {log_path.read_text()}")
-                    time.sleep(0.05)
+            wait_listening(port, lambda: proc.poll() is None, "scimcore serve", log_path)
             yield proc, base
         finally:
             if proc.poll() is None:
