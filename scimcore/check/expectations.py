@@ -52,6 +52,15 @@ def json_object(reply: Exchange, *, setup: bool = False) -> dict[str, Any]:
     return body
 
 
+def created_id(reply: Exchange) -> str:
+    """RFC 7644 §3.3: a 201 whose body carries the new resource's ``id``; returns that id."""
+    expect_status(reply, 201)
+    uid = json_object(reply).get("id")
+    if not isinstance(uid, str) or not uid:
+        raise CheckFailed("the 201 carries no id")
+    return uid
+
+
 def expect_error(reply: Exchange, status: int, *, detail: bool = False) -> None:
     """RFC 7644 §3.12: the status, and an Error body whose ``status`` is that code as a JSON string."""
     expect_status(reply, status)

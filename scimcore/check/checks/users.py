@@ -14,6 +14,7 @@ from scimcore.check.bodies import entra_user, okta_put_user, okta_user, plain_us
 from scimcore.check.expectations import (
     CheckFailed,
     attribute,
+    created_id,
     expect_equal,
     expect_error,
     expect_listed,
@@ -32,10 +33,7 @@ def create_user_entra(s: Session) -> None:
     """
     body = entra_user(s)
     reply = s.call("POST", "/Users", body)
-    expect_status(reply, 201)
-    uid = json_object(reply).get("id")
-    if not isinstance(uid, str) or not uid:
-        raise CheckFailed("the 201 carries no id")
+    uid = created_id(reply)
     stored = s.fetch(f"/Users/{uid}")
     expect_equal("userName", stored.get("userName"), body["userName"])
     expect_equal("externalId", stored.get("externalId"), body["externalId"])
@@ -53,10 +51,7 @@ def create_user_okta(s: Session) -> None:
     """
     body = okta_user(s)
     reply = s.call("POST", "/Users", body)
-    expect_status(reply, 201)
-    uid = json_object(reply).get("id")
-    if not isinstance(uid, str) or not uid:
-        raise CheckFailed("the 201 carries no id")
+    uid = created_id(reply)
     if "password" in json_object(reply):
         raise CheckFailed("the 201 echoes the password")
     stored = s.fetch(f"/Users/{uid}")
