@@ -242,26 +242,18 @@ userPrincipalName is at most 113 characters, an Okta login 100.
 """
 
 
-def indexed_attributes(rtype: ResourceTypeDef) -> list[AttributeDef]:
-    """The top-level string attributes that stores index.
+def indexed_attributes(rtype: ResourceTypeDef) -> tuple[AttributeDef, ...]:
+    """The top-level string attributes that stores index (:attr:`ResourceTypeDef.indexed`).
 
     The unique ones (``userName``, ``displayName`` of groups) and the common attribute ``externalId``
     (RFC 7643 §3.1), which identity providers match on.
     """
-    out = [
-        attr
-        for attr in rtype.schema.attributes.values()
-        if not attr.multi_valued and not attr.is_complex and attr.uniqueness in ("server", "global")
-    ]
-    external = rtype.attr("externalId")
-    if external is not None and external not in out:
-        out.append(external)
-    return out
+    return rtype.indexed
 
 
 def check_indexed_lengths(rtype: ResourceTypeDef, doc: Mapping[str, Any]) -> None:
     """Refuse a value of an indexed attribute longer than :data:`INDEXED_VALUE_MAX_BYTES` (invalidValue)."""
-    for attr in indexed_attributes(rtype):
+    for attr in rtype.indexed:
         value = doc.get(attr.name)
         if isinstance(value, str) and len(value) * 4 > INDEXED_VALUE_MAX_BYTES:
             size = len(value.encode("utf-8"))

@@ -83,6 +83,21 @@ class ResourceTypeDef:
     description: str
     schema: SchemaDef
     extensions: Mapping[str, tuple[SchemaDef, bool]]
+    indexed: tuple[AttributeDef, ...] = field(init=False, repr=False, compare=False)
+    """The top-level string attributes every store indexes, computed once: the unique ones (``userName``,
+    a group's ``displayName``) and the common attribute ``externalId`` (RFC 7643 §3.1), which identity
+    providers match on."""
+
+    def __post_init__(self) -> None:
+        out = [
+            attr
+            for attr in self.schema.attributes.values()
+            if not attr.multi_valued and not attr.is_complex and attr.uniqueness in ("server", "global")
+        ]
+        external = self.attr("externalId")
+        if external is not None and external not in out:
+            out.append(external)
+        object.__setattr__(self, "indexed", tuple(out))
 
     @property
     def id(self) -> str:
