@@ -15,7 +15,7 @@ never switch these off.
 
 Where each applies, in the order a request meets them:
 
-- the PatchOp message (``patch.parse_operations``): :func:`op_sent_capitalised`;
+- the PatchOp message (``patch.parse_operations``): :func:`patch_schemas_omitted`, :func:`op_sent_capitalised`;
 - a path-less PATCH operation (``patch._Patcher.apply_pathless``): :func:`own_id_in_pathless_value`,
   :func:`nulls_sent_for_absent`, :func:`pathless_value_keys_sent_as_paths`,
   :func:`undeclared_extension_attribute_sent`;
@@ -42,12 +42,26 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from scimcore import urns
 from scimcore.filter.ast import And, Compare, Expr
 
 _T = TypeVar("_T")
 
 
 # -- the PatchOp message -------------------------------------------------------------------------------------
+def patch_schemas_omitted(schemas: Any) -> Any:
+    """A PatchOp message with no ``schemas`` member is read as one that lists the PatchOp URN.
+
+    Sent by SCIM client libraries and scripts that build only ``{"Operations": [...]}``, and by hand-made
+    requests copied from identity-provider logs that show the operations alone; Microsoft Entra ID, Okta and
+    OneLogin themselves send the URN.  Bends RFC 7644 §3.5.2, whose PatchOp message carries
+    ``"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"]``.  Only an absent (or ``null``) member is
+    filled in: a ``schemas`` that lists other URNs, or is not a list, is still refused with ``invalidSyntax``
+    by the caller, because that is a different message and not an omission.
+    """
+    return [urns.PATCH_OP] if schemas is None else schemas
+
+
 def op_sent_capitalised(op: str) -> str:
     """``"Add"``, ``"Replace"``, ``"Remove"`` read as ``add``, ``replace``, ``remove``.
 

@@ -309,7 +309,7 @@ def parse_operations(body: Any) -> list[tuple[str, str | None, Any]]:
     """Check a PatchOp message (RFC 7644 §3.5.2) and return its operations as ``(op, path, value)``."""
     if not isinstance(body, Mapping):
         raise InvalidSyntax("The PATCH body must be a JSON object.")
-    schemas = body.get("schemas")
+    schemas = compat.patch_schemas_omitted(body.get("schemas"))
     if not isinstance(schemas, list) or PATCH_OP_URN.lower() not in [str(s).lower() for s in schemas]:
         raise InvalidSyntax(f"The PATCH body must list '{PATCH_OP_URN}' in 'schemas'.")
     operations = body.get("Operations", body.get("operations"))

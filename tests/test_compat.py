@@ -24,6 +24,18 @@ ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 MANAGER_ID = "2819c223-7f76-453a-919d-413861904646"
 
 
+def test_patch_schemas_omitted() -> None:
+    """A PatchOp message sent with its operations alone reads as one listing the PatchOp URN."""
+    message = {"Operations": [{"op": "replace", "path": "active", "value": False}]}
+    assert compat.patch_schemas_omitted(message.get("schemas")) == ["urn:ietf:params:scim:api:messages:2.0:PatchOp"]
+
+
+def test_patch_schemas_listing_other_urns_are_kept_for_refusal() -> None:
+    """A ``schemas`` member that is present is passed on as sent, for the PatchOp check to refuse."""
+    sent = ["urn:ietf:params:scim:schemas:core:2.0:User"]
+    assert compat.patch_schemas_omitted(sent) is sent
+
+
 def test_op_sent_capitalised() -> None:
     """Entra's capitalised {"op": "Replace"} (without the flag) is the RFC's "replace"."""
     operation = {"op": "Replace", "path": "active", "value": "False"}
@@ -166,7 +178,7 @@ def test_every_compat_function_cites_a_vendor_and_an_rfc_rule() -> None:
     """Each public function of scimcore.compat names who sends the shape and which RFC section it bends."""
     functions = [f for name, f in inspect.getmembers(compat, inspect.isfunction)
                  if not name.startswith("_") and f.__module__ == compat.__name__]
-    assert len(functions) == 15
+    assert len(functions) == 16
     for function in functions:
         doc = inspect.getdoc(function) or ""
         assert re.search(r"Entra|Okta|Microsoft", doc), function.__name__

@@ -740,7 +740,6 @@ def test_a_non_string_path_is_invalid_path() -> None:
         {"schemas": [PATCH_OP]},
         {"schemas": [PATCH_OP], "Operations": []},
         {"schemas": [PATCH_OP], "Operations": {"op": "add", "path": "title", "value": "x"}},
-        {"Operations": [{"op": "add", "path": "title", "value": "x"}]},
         {"schemas": [CORE_USER], "Operations": [{"op": "add", "path": "title", "value": "x"}]},
         {"schemas": PATCH_OP, "Operations": [{"op": "add", "path": "title", "value": "x"}]},
         [{"op": "add", "path": "title", "value": "x"}],
@@ -755,7 +754,6 @@ def test_a_non_string_path_is_invalid_path() -> None:
         "operations-missing",
         "operations-empty",
         "operations-not-list",
-        "schemas-missing",
         "schemas-without-patchop",
         "schemas-not-list",
         "body-is-list",
@@ -925,3 +923,9 @@ def test_parse_canonicalises_names() -> None:
 def test_parse_keeps_the_text() -> None:
     """The parsed path remembers its (stripped) text for error messages."""
     assert parse_patch_path(USER, "  title ").text == "title"
+
+
+def test_a_message_without_schemas_is_applied() -> None:
+    """A PatchOp message that omits ``schemas`` is applied like one that lists the PatchOp URN."""
+    result = apply_patch(USER, user(), {"Operations": [{"op": "replace", "path": "title", "value": "Lead"}]})
+    assert result["title"] == "Lead"
