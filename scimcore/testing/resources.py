@@ -338,6 +338,18 @@ class StoreContract:
         page = store.search(GROUP, Query(filter=parse_filter('members[value eq "u1"]', GROUP)))
         assert ids(page.resources) == ["g1"]
 
+    def test_search_users_by_group(self, store: Store) -> None:
+        """Users can be found by the computed ``groups`` (RFC 7643 §4.1.2), ``eq`` and in a value filter."""
+        store.create(USER, user_doc("u1", "a"))
+        store.create(USER, user_doc("u2", "b"))
+        store.create(USER, user_doc("u3", "c"))
+        store.create(GROUP, group_doc("g1", "One", ["u1", "u3"]))
+        store.create(GROUP, group_doc("g2", "Two", ["u2"]))
+        for text in ('groups.value eq "g1"', 'groups[value eq "g1"]', 'groups.value eq "g1" and userName ne "c"'):
+            found = ids(store.search(USER, Query(filter=parse_filter(text, USER))).resources)
+            assert sorted(found) == (["u1", "u3"] if "ne" not in text else ["u1"]), text
+        assert ids(store.search(USER, Query(filter=parse_filter('groups.value eq "nope"', USER))).resources) == []
+
     # -- cursors (RFC 9865) -------------------------------------------------------------------------
     def test_cursor_pages_cover_everything_once(self, store: Store) -> None:
         """Following next positions from the first page visits every document once, in a stable order."""

@@ -200,10 +200,14 @@ class MemoryResources:
                 docs = [self._render(table, unpack(table.rows[rid]), query.omit) for rid in ids[start:stop]]
                 return self._with_groups(query, directory, cursor_page(query, total, start, docs))
             needs_members = mentions(query.filter, MEMBERS)
+            needs_groups = rtype.attr("groups") is not None and mentions(query.filter, "groups")
+            dir_ = self._dirs.get(directory)
 
             def view(doc: Document) -> Document:
                 if needs_members and table.members.get(doc["id"]):
-                    return {**doc, MEMBERS: table.member_docs(doc["id"])}
+                    doc = {**doc, MEMBERS: table.member_docs(doc["id"])}
+                if needs_groups and dir_ is not None:
+                    doc = {**doc, "groups": [{"value": gid} for gid in dir_.member_of.get(doc["id"], {})]}
                 return doc
 
             candidates = (unpack(table.rows[rid]) for rid in self._candidates(table, query.filter))
