@@ -117,7 +117,7 @@ def main() -> None:
         started = datetime.now(UTC).replace(microsecond=0)
         ids, group_id, load_seconds = load(url, args.users, args.members)
         store = SqlStore(url)
-        service = ScimService(store, emit_events=False)
+        service = ScimService(store, emit_events=False, anonymous=True)
         outsiders = ids[args.members : args.members + args.runs + 40]
         rng = random.Random(7)
         results = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 from typing import Any
 
 import pytest
@@ -63,6 +64,27 @@ def test_unauthenticated_write_changes_nothing(service: ScimService) -> None:
     """A POST with a wrong token creates nothing."""
     Client(service, token="wrong").post("/Users", {"schemas": [USER_SCHEMA], "userName": "alice"})
     assert Client(service).get("/Users").json["totalResults"] == 0
+
+
+def test_a_service_without_an_authenticator_is_refused() -> None:
+    """ScimService(store) alone raises, naming the authenticators to choose from and the explicit way out."""
+    with pytest.raises(ValueError, match="authenticator.*anonymous=True"):
+        ScimService(MemoryStore())
+
+
+def test_an_anonymous_service_serves_without_a_token_and_warns(caplog: pytest.LogCaptureFixture) -> None:
+    """anonymous=True builds a service that authenticates nobody, and says so in the log."""
+    with caplog.at_level(logging.WARNING, logger="scimcore.service"):
+        service = ScimService(MemoryStore(), anonymous=True)
+    assert any("without authentication" in r.getMessage() for r in caplog.records)
+    assert Client(service, token=None).get("/Users").status == 200
+
+
+def test_a_service_with_an_authenticator_logs_no_warning(caplog: pytest.LogCaptureFixture) -> None:
+    """Only the anonymous service warns."""
+    with caplog.at_level(logging.WARNING, logger="scimcore.service"):
+        ScimService(MemoryStore(), authenticator=BearerTokens([TOKEN]))
+    assert not caplog.records
 
 
 def test_custom_authenticator_is_called_with_the_request() -> None:

@@ -182,7 +182,7 @@ class ExplodingStore(MemoryStore):
 @pytest.mark.parametrize(("method", "path"), [("GET", "/Users"), ("POST", "/Users"), ("GET", "/")])
 def test_store_failure_is_500_revealing_nothing(method: str, path: str, caplog: pytest.LogCaptureFixture) -> None:
     """An exception inside the store is a 500 whose body says nothing internal; it is logged."""
-    service = ScimService(ExplodingStore(), clock=StepClock(), config=ServiceConfig())
+    service = ScimService(ExplodingStore(), clock=StepClock(), config=ServiceConfig(), anonymous=True)
     body = {"schemas": [USER_SCHEMA], "userName": "alice"} if method == "POST" else None
     with caplog.at_level(logging.ERROR, logger="scimcore"):
         result = Client(service, token=None).request(method, path, body)
@@ -212,7 +212,7 @@ class Scim2ModelsStore(MemoryStore):
 
 def test_a_scim2_models_exception_keeps_its_status_and_scim_type() -> None:
     """A store raising scim2-models' UniquenessException answers 409 uniqueness, not 500."""
-    service = ScimService(Scim2ModelsStore(), clock=StepClock())
+    service = ScimService(Scim2ModelsStore(), clock=StepClock(), anonymous=True)
     result = Client(service, token=None).request("POST", "/Users", {"schemas": [USER_SCHEMA], "userName": "alice"})
     body = _assert_scim_error(result, 409, "uniqueness")
     assert body["detail"] == "userName alice is taken"

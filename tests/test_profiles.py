@@ -31,7 +31,7 @@ class DirectoryClient:
 
     def __init__(self, stored_as: str | None, **config: Any) -> None:
         self.store = MemoryStore()
-        self.service = ScimService(self.store, config=ServiceConfig(**config))
+        self.service = ScimService(self.store, config=ServiceConfig(**config), anonymous=True)
         self.id: str | None = None
         if stored_as is not None:
             self.id = DirectoryManager(self.store).create(f"{stored_as} tenant", provider=stored_as)[0].id

@@ -27,7 +27,7 @@ GROUP = REGISTRY.resource_type("Group")
 
 def _populate(store: Store) -> dict[str, Any]:
     """Users, a group of users, a group holding that group, and an emptied group, written through the service."""
-    client = Client(ScimService(store, clock=StepClock()), token=None)
+    client = Client(ScimService(store, clock=StepClock(), anonymous=True), token=None)
     alice = client.create_user("alice@corp.local", password="s3cret!", **{ENTERPRISE: {"employeeNumber": "7"}})
     bob = client.create_user("bob@corp.local", active=False, emails=[{"value": "bob@corp.local", "primary": True}])
     staff = client.create_group("Staff", members=[{"value": alice["id"]}, {"value": bob["id"]}])
@@ -186,7 +186,7 @@ def test_cli_transfer_refuses_the_memory_database() -> None:
 def test_export_reads_page_by_page() -> None:
     """A directory larger than one page is exported whole, each resource once."""
     store = MemoryStore()
-    client = Client(ScimService(store), token=None)
+    client = Client(ScimService(store, anonymous=True), token=None)
     ids = {client.create_user(f"user{i}@corp.local")["id"] for i in range(7)}
     pages: list[int] = []
     docs = list(export_documents(store, page_size=3, progress=pages.append))

@@ -19,6 +19,7 @@ port does), or know any web framework.  Clock and id generation are injected.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 import uuid
@@ -54,11 +55,17 @@ __all__ = [
 ]
 
 
+_log = logging.getLogger("scimcore.service")
+
+
 class ScimService:
     """A SCIM 2.0 service provider over a :class:`~scimcore.store.port.Store`.
 
     ``handle`` is the synchronous entry point; ``handle_async`` serves callers in async code and runs
     blocking stores in a worker thread so the event loop never waits on I/O.
+
+    Every request is authenticated by ``authenticator``; a service without one must be asked for with
+    ``anonymous=True`` and logs a warning when it is built.
     """
 
     def __init__(
@@ -74,7 +81,16 @@ class ScimService:
         emit_events: bool = True,
         subscribers: Sequence[Subscriber] = (),
         monotonic: Callable[[], float] = time.monotonic,
+        anonymous: bool = False,
     ) -> None:
+        if authenticator is None and not anonymous:
+            raise ValueError(
+                "ScimService needs an authenticator: BearerTokens([...]) for fixed tokens or "
+                "DirectoryAuthenticator(store) for per-directory tokens (RFC 7644 §2). Pass anonymous=True only "
+                "for a service that nothing untrusted can reach (a test, or an app that authenticates first)."
+            )
+        if authenticator is None:
+            _log.warning("This ScimService has no authenticator: it serves every request without authentication.")
         self.store = store
         self.emit_events = emit_events
         self.subscribers = list(subscribers)

@@ -98,7 +98,7 @@ class BlockingStore(MemoryStore):
 def test_blocking_store_runs_off_the_event_loop() -> None:
     """A store marked blocking is called from a worker thread, not the event loop's thread."""
     store = BlockingStore()
-    app = ScimASGI(ScimService(store, clock=StepClock()))
+    app = ScimASGI(ScimService(store, clock=StepClock(), anonymous=True))
     loop_threads: list[int] = []
 
     async def go() -> int:

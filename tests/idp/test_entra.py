@@ -609,7 +609,7 @@ def _custom_service() -> ScimService:
         }
     )
     registry.add_extension("User", CUSTOM_EXTENSION)
-    return ScimService(MemoryStore(), registry=registry)
+    return ScimService(MemoryStore(), registry=registry, anonymous=True)
 
 
 def _call(service: ScimService, method: str, path: str, body: Any = None) -> tuple[int, Any]:

@@ -27,7 +27,7 @@ class SharingStore(MemoryStore):
 def test_rendering_a_group_does_not_change_the_stored_document() -> None:
     """GET of a group adds $ref to its members in the response only, never in the store's document."""
     store = SharingStore()
-    client = Client(ScimService(store, clock=StepClock()), token=None)
+    client = Client(ScimService(store, clock=StepClock(), anonymous=True), token=None)
     user = client.request("POST", "/Users", {"schemas": [USER_SCHEMA], "userName": "alice"}).json
     group = client.request(
         "POST", "/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "g", "members": [{"value": user["id"]}]}

@@ -63,7 +63,7 @@ def test_post_uses_the_injected_clock_and_id_generator() -> None:
     service = ScimService(
         MemoryStore(),
         clock=lambda: datetime(2030, 5, 6, 7, 8, 9, 123456, tzinfo=UTC),
-        new_id=lambda: "fixed-id",
+        new_id=lambda: "fixed-id", anonymous=True,
     )
     body = Client(service, token=None).create_user("alice")
     assert body["id"] == "fixed-id"
@@ -841,7 +841,7 @@ def test_if_none_match_stale_version_is_200(client: Client) -> None:
 
 def test_no_authenticator_serves_without_credentials() -> None:
     """A service built without an authenticator serves requests that carry no Authorization."""
-    client = Client(ScimService(MemoryStore(), config=ServiceConfig(), clock=StepClock()), token=None)
+    client = Client(ScimService(MemoryStore(), config=ServiceConfig(), clock=StepClock(), anonymous=True), token=None)
     assert client.post("/Users", {"schemas": [USER_SCHEMA], "userName": "alice"}).status == 201
 
 

@@ -61,7 +61,7 @@ def in_threads(count: int, work: Callable[[int], None]) -> None:
 
 def test_eight_patchers_on_one_group_lose_no_member(store: SqlStore) -> None:
     """Eight clients adding different members to one group at once: every member is there afterwards."""
-    service = ScimService(store)
+    service = ScimService(store, anonymous=True)
     user_ids = []
     for i in range(32):
         status, body = call(service, "POST", "/Users", {"schemas": [USER_SCHEMA], "userName": f"user{i}"})
@@ -84,7 +84,7 @@ def test_eight_patchers_on_one_group_lose_no_member(store: SqlStore) -> None:
 
 def test_concurrent_duplicate_posts_give_one_201(store: SqlStore) -> None:
     """Eight concurrent POSTs of one userName: exactly one 201, the rest 409."""
-    service = ScimService(store)
+    service = ScimService(store, anonymous=True)
     statuses: list[int] = []
 
     def work(_: int) -> None:
@@ -97,7 +97,7 @@ def test_concurrent_duplicate_posts_give_one_201(store: SqlStore) -> None:
 
 def test_concurrent_puts_with_one_if_match_have_one_winner(store: SqlStore) -> None:
     """Concurrent PUTs carrying the same If-Match: one succeeds, the others get 412."""
-    service = ScimService(store)
+    service = ScimService(store, anonymous=True)
     status, user = call(service, "POST", "/Users", {"schemas": [USER_SCHEMA], "userName": "bjensen"})
     version = user["meta"]["version"]
     statuses: list[int] = []
@@ -116,7 +116,7 @@ def test_concurrent_puts_with_one_if_match_have_one_winner(store: SqlStore) -> N
 
 def test_group_read_without_members_never_touches_memberships(store: SqlStore) -> None:
     """GET /Groups/{id}?excludedAttributes=members runs no query on the membership table."""
-    service = ScimService(store)
+    service = ScimService(store, anonymous=True)
     _, user = call(service, "POST", "/Users", {"schemas": [USER_SCHEMA], "userName": "a"})
     _, group = call(service, "POST", "/Groups", {
         "schemas": [GROUP_SCHEMA], "displayName": "G", "members": [{"value": user["id"]}],
