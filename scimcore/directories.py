@@ -35,6 +35,13 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+UNKNOWN_MEMBERS = "unknown_members"
+"""The directory option that says what a member naming no resource of the directory gets (RFC 7644 §3.5.2
+leaves it to the service provider): ``"drop"`` (the default: dropped, and reported in the
+``Scimcore-Dropped-Members`` response header and the log) or ``"refuse"`` (400 ``invalidValue``)."""
+
+UNKNOWN_MEMBER_RULES = ("drop", "refuse")
+
 class DirectoryManager:
     """The Python API behind ``scimcore directories``: create, list, rotate tokens, (de)activate, delete."""
 
@@ -62,8 +69,10 @@ class DirectoryManager:
         webhook_secret: str | None = None,
         directory_id: str | None = None,
         token: str | None = None,
+        unknown_members: str = "drop",
     ) -> tuple[Directory, str]:
         """A new directory and its first token (shown once; only its digest is kept)."""
+        _check_unknown_members(unknown_members)
         if provider not in PROVIDERS:
             raise ValueError(f"provider must be one of {', '.join(PROVIDERS)}, got {provider!r}")
         if webhook_secret and not webhook_url:
@@ -78,6 +87,7 @@ class DirectoryManager:
             created=self.clock(),
             webhook_url=webhook_url,
             webhook_secret=webhook_secret or (generate_token() if webhook_url else None),
+            options={UNKNOWN_MEMBERS: unknown_members} if unknown_members != "drop" else {},
         )
         if self.store.get_directory(directory.id) is not None:
             raise ValueError(f"directory {directory.id} already exists")
@@ -127,10 +137,24 @@ class DirectoryManager:
         self.store.save_directory(updated)
         return updated
 
+    def set_unknown_members(self, directory_id: str, rule: str) -> Directory:
+        """Choose what members naming no resource of the directory get: ``"drop"`` or ``"refuse"``."""
+        _check_unknown_members(rule)
+        current = self.get(directory_id)
+        options = {k: v for k, v in current.options.items() if k != UNKNOWN_MEMBERS}
+        if rule != "drop":
+            options[UNKNOWN_MEMBERS] = rule
+        return self.update(directory_id, options=options)
+
     def delete(self, directory_id: str) -> None:
         """Delete the directory and all of its data."""
         self.get(directory_id)
         self.store.delete_directory(directory_id)
+
+
+def _check_unknown_members(rule: str) -> None:
+    if rule not in UNKNOWN_MEMBER_RULES:
+        raise ValueError(f"unknown_members must be one of {', '.join(UNKNOWN_MEMBER_RULES)}, got {rule!r}")
 
 
 def unknown_directory(name: str) -> NotFound:

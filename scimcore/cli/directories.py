@@ -17,7 +17,12 @@ from scimcore.cli.runtime import (
     _emit,
     database_option,
 )
-from scimcore.directories import PROVIDERS, DirectoryManager, entra_tenant_url
+from scimcore.directories import PROVIDERS, UNKNOWN_MEMBER_RULES, DirectoryManager, entra_tenant_url
+
+_UNKNOWN_MEMBERS_HELP = (
+    "What a group member naming no user or group of this directory gets: dropped (and named in the "
+    "Scimcore-Dropped-Members response header) or refused with 400."
+)
 
 
 @click.group()
@@ -33,6 +38,8 @@ def directories() -> None:
 @click.option("--provider", default="generic", show_default=True, type=click.Choice(list(PROVIDERS)))
 @click.option("--webhook-url", default=None, help="Where events are POSTed.")
 @click.option("--webhook-secret", default=None, help="HMAC secret for webhook signatures (generated if absent).")
+@click.option("--unknown-members", default="drop", show_default=True, type=click.Choice(UNKNOWN_MEMBER_RULES),
+              help=_UNKNOWN_MEMBERS_HELP)
 @click.option("--base-url", default="http://127.0.0.1:8000", show_default=True, help="The server's public URL.")
 def directories_create(
     database: str,
@@ -42,6 +49,7 @@ def directories_create(
     provider: str,
     webhook_url: str | None,
     webhook_secret: str | None,
+    unknown_members: str,
     base_url: str,
 ) -> None:
     """Create a directory; prints its id, token (shown once) and SCIM path as JSON."""
@@ -49,7 +57,7 @@ def directories_create(
     try:
         directory, token = manager.create(
             name, provider=provider, tenant=tenant, product=product, webhook_url=webhook_url,
-            webhook_secret=webhook_secret,
+            webhook_secret=webhook_secret, unknown_members=unknown_members,
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
@@ -111,3 +119,15 @@ def _activate(manager: DirectoryManager, directory_id: str) -> Any:
 def _delete(manager: DirectoryManager, directory_id: str) -> Any:
     manager.delete(directory_id)
     return {"id": directory_id, "deleted": True}
+
+
+@directories.command("unknown-members", help=_UNKNOWN_MEMBERS_HELP)
+@database_option
+@click.argument("directory_id")
+@click.argument("rule", type=click.Choice(UNKNOWN_MEMBER_RULES))
+def directories_unknown_members(database: str, directory_id: str, rule: str) -> None:
+    """Choose what members naming nothing in the directory get; prints the directory as JSON."""
+    try:
+        _emit(DirectoryManager(_directory_store(database)).set_unknown_members(directory_id, rule).public())
+    except KeyError:
+        raise click.ClickException(f"no directory {directory_id}") from None

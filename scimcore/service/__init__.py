@@ -35,7 +35,7 @@ from scimcore.limits import RateLimit, RateLimiter
 from scimcore.schema.registry import SchemaRegistry
 from scimcore.service.config import ServiceConfig
 from scimcore.service.context import RequestContext, Runtime
-from scimcore.service.responses import error_response
+from scimcore.service.responses import dropped_members_reported, error_response
 from scimcore.service.routing import ROUTES, Route, Router
 from scimcore.service.versions import format_datetime, utc_now
 from scimcore.store.port import DEFAULT_DIRECTORY, Store
@@ -151,7 +151,10 @@ class ScimService:
         ctx = RequestContext(request, request.query_params(), directory)
         method = request.method.upper()
         handler = self.router.route(method, request.path.split("?", 1)[0], ctx)
-        return handler(self, ctx)
+        response = handler(self, ctx)
+        if ctx.dropped_members:
+            response = dropped_members_reported(response, list(ctx.dropped_members))
+        return response
 
     def _admit(self, directory: str) -> None:
         """The per-directory rate limit: 429 with ``Retry-After`` (RFC 6585 §4) when the bucket is empty."""

@@ -8,7 +8,7 @@ Must not: hold protocol rules; handlers live in the modules named for what they 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -54,6 +54,9 @@ class RequestContext:
     resource_id: str | None = None
     # The groups of a page's resources, read along with the page (RFC 7643 §4.1.2); None: ask the store.
     groups: Mapping[str, list[MemberRef]] | None = None
+    # Member ids the request named that no resource of the directory has, in the order first met; the
+    # service reports them in the Scimcore-Dropped-Members header.
+    dropped_members: dict[str, None] = field(default_factory=dict)
     _record_read: bool = False
     _record: Directory | None = None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from scimcore.directories import UNKNOWN_MEMBERS
 from scimcore.emitter import ChangeEvents, notify, store_member_info
 from scimcore.errors import InvalidValue, Mutability, NotFound, PreconditionFailed
 from scimcore.events import Event, EventFactory
@@ -61,9 +62,12 @@ def check_members(
 ) -> None:
     """Stored members always name existing resources; their ``type`` is filled in from what they are.
 
-    A member id that names nothing is dropped (RFC 7644 §3.5.2 leaves referential checks to the service
-    provider, and clients add members before the member exists), or refused with ``invalidValue`` when
-    :attr:`~scimcore.service.ServiceConfig.reject_unknown_members` is set.
+    A member id that names nothing in the directory is dropped (RFC 7644 §3.5.2 leaves referential checks to
+    the service provider, and clients add members before the member exists) and reported: in
+    :attr:`RequestContext.dropped_members`, which the service answers as the ``Scimcore-Dropped-Members``
+    header, and in a warning on the ``scimcore`` logger.  It is refused with ``invalidValue`` instead when
+    :attr:`~scimcore.service.ServiceConfig.reject_unknown_members` is set or the directory chose it
+    (:data:`scimcore.directories.UNKNOWN_MEMBERS` set to ``"refuse"``).
     """
     members = doc.get("members")
     if rtype.attr("members") is None or not isinstance(members, list):
@@ -73,6 +77,7 @@ def check_members(
     types = rt.store.resource_types_of(new_ids, directory=ctx.directory) if new_ids else {}
     seen: set[str] = set()
     kept = []
+    dropped: list[str] = []
     for member in members:
         value = member.get("value")
         if not value:
@@ -82,14 +87,29 @@ def check_members(
         seen.add(value)
         kind = known.get(value) or types.get(value)
         if kind is None:
-            if rt.config.reject_unknown_members:
-                raise InvalidValue(f"Member '{value}' of 'members' does not exist.")
-            logger.info("ignored a member that names no resource in a %s", rtype.name)
+            if _refuses_unknown_members(rt, ctx):
+                raise InvalidValue(f"Member '{value}' of 'members' names no resource in this directory.")
+            dropped.append(value)
             continue
         member = {k: v for k, v in member.items() if k != "$ref"}
         member["type"] = kind
         kept.append(member)
     doc["members"] = kept
+    if dropped:
+        ctx.dropped_members.update(dict.fromkeys(dropped))
+        logger.warning(
+            "dropped %d member(s) of a %s that name no resource in directory %s: %s",
+            len(dropped), rtype.name, ctx.directory,
+            ", ".join(repr(v) for v in dropped[: responses.DROPPED_MEMBERS_SHOWN]),
+        )
+
+
+def _refuses_unknown_members(rt: Runtime, ctx: RequestContext) -> bool:
+    """Whether the service or the addressed directory refuses members that name nothing."""
+    if rt.config.reject_unknown_members:
+        return True
+    record = ctx.directory_record(rt.store)
+    return record is not None and record.options.get(UNKNOWN_MEMBERS) == "refuse"
 
 
 def prepare_password(rt: Runtime, doc: Document, before: Document | None) -> None:

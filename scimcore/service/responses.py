@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
+from urllib.parse import quote
 
 import pydantic
 import scim2_models
@@ -153,6 +155,21 @@ def resource_response(
     if location:
         headers.append(("Location", f"{ctx.request.base_url}{rtype.endpoint}/{doc['id']}"))
     return respond(status, body, headers)
+
+
+DROPPED_MEMBERS_HEADER = "Scimcore-Dropped-Members"
+"""The member ids a write dropped because they name no resource of the directory (percent-encoded, at most
+:data:`DROPPED_MEMBERS_SHOWN`, comma-separated); ``Scimcore-Dropped-Members-Count`` gives how many in all."""
+
+DROPPED_MEMBERS_SHOWN = 20
+
+
+def dropped_members_reported(response: ScimResponse, dropped: list[str]) -> ScimResponse:
+    """``response`` with the headers naming the members a write dropped (RFC 7644 §3.5.2 lets it drop them)."""
+    shown = ",".join(quote(value, safe="") for value in dropped[:DROPPED_MEMBERS_SHOWN])
+    count = (f"{DROPPED_MEMBERS_HEADER}-Count", str(len(dropped)))
+    headers = (*response.headers, (DROPPED_MEMBERS_HEADER, shown), count)
+    return replace(response, headers=headers)
 
 
 def not_modified(version: str) -> ScimResponse:

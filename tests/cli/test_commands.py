@@ -60,6 +60,20 @@ def test_directories_create_prints_json_with_token_and_path(tmp_path: Path) -> N
     assert [d["id"] for d in listed] == [out["id"]] and "token" not in listed[0]
 
 
+def test_a_directory_chooses_what_unknown_members_get(tmp_path: Path) -> None:
+    """`create --unknown-members refuse` and `unknown-members DIR drop` set and clear the directory's rule."""
+    database = f"sqlite:///{tmp_path / 'rule.db'}"
+    runner = CliRunner()
+    made = runner.invoke(main, ["directories", "create", "--database", database, "--name", "A",
+                                "--unknown-members", "refuse"])
+    created = json.loads(made.output)
+    assert created["options"] == {"unknown_members": "refuse"}
+    changed = runner.invoke(main, ["directories", "unknown-members", "--database", database, created["id"], "drop"])
+    assert json.loads(changed.output)["options"] == {}
+    wrong = runner.invoke(main, ["directories", "unknown-members", "--database", database, created["id"], "keep"])
+    assert wrong.exit_code != 0 and "drop" in wrong.output
+
+
 def test_directory_lifecycle_commands(tmp_path: Path) -> None:
     """rotate-token, deactivate, activate and delete act on the directory and report as JSON."""
     database = f"sqlite:///{tmp_path / 'life.db'}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 from datetime import UTC, datetime
 from functools import cache
@@ -12,7 +14,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scimcore import BearerTokens, MemoryStore, ScimService, ServiceConfig
-from tests.conftest import BASE_URL, ENTERPRISE, GROUP_SCHEMA, TOKEN, USER_SCHEMA, Client, StepClock, make_service
+from scimcore.directories import DirectoryAuthenticator, DirectoryManager
+from scimcore.transport import ScimRequest
+from tests.conftest import (
+    BASE_URL,
+    ENTERPRISE,
+    GROUP_SCHEMA,
+    TOKEN,
+    USER_SCHEMA,
+    Client,
+    Result,
+    StepClock,
+    make_service,
+)
 from tests.custom_schemas import ACME, custom_service
 
 SEARCH = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
@@ -856,3 +870,91 @@ def test_directories_are_separate() -> None:
     assert service.handle(ScimRequest("POST", "/Users", "", headers, body, BASE_URL, directory="b")).status == 201
     listed = service.handle(ScimRequest("GET", "/Users", "", headers, b"", BASE_URL, directory="c"))
     assert b'"totalResults":0' in listed.body
+
+
+def test_dropped_members_are_named_in_a_header() -> None:
+    """A write that drops unknown members says which, percent-encoded, with their count."""
+    client = Client(make_service())
+    user = client.create_user("alice")
+    result = client.post("/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "staff",
+                                     "members": [{"value": "ghost"}, {"value": user["id"]}, {"value": "a,b"}]})
+    assert result.status == 201
+    assert result.header("Scimcore-Dropped-Members") == "ghost,a%2Cb"
+    assert result.header("Scimcore-Dropped-Members-Count") == "2"
+
+
+def test_dropped_members_in_a_patch_are_named_in_a_header() -> None:
+    """A member PATCH that adds an unknown id reports it, also when the answer is 204 or 200."""
+    client = Client(make_service())
+    group = client.create_group("staff")
+    result = client.patch(f"/Groups/{group['id']}", [{"op": "add", "path": "members", "value": [{"value": "ghost"}]}])
+    assert result.status in (200, 204)
+    assert result.header("Scimcore-Dropped-Members") == "ghost"
+
+
+def test_a_write_that_drops_nothing_has_no_dropped_members_header(client: Client) -> None:
+    """Only a write that dropped members carries the header."""
+    user = client.create_user("alice")
+    result = client.post("/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "staff",
+                                     "members": [{"value": user["id"]}]})
+    assert result.header("Scimcore-Dropped-Members") is None
+
+
+def test_dropped_members_are_logged_with_their_directory(caplog: pytest.LogCaptureFixture) -> None:
+    """The warning names how many members were dropped, the directory and the ids."""
+    client = Client(make_service())
+    with caplog.at_level(logging.WARNING, logger="scimcore"):
+        client.create_group("staff", members=[{"value": "ghost"}])
+    message = " ".join(r.getMessage() for r in caplog.records)
+    assert "dropped 1 member" in message and "default" in message and "'ghost'" in message
+
+
+def _two_directories(rule: str) -> tuple[ScimService, dict[str, tuple[str, str]]]:
+    store = MemoryStore()
+    manager = DirectoryManager(store)
+    made = {name: manager.create(name, unknown_members=rule if name == "one" else "drop") for name in ("one", "two")}
+    service = ScimService(store, authenticator=DirectoryAuthenticator(store), clock=StepClock())
+    return service, {name: (d.id, token) for name, (d, token) in made.items()}
+
+
+def _in(service: ScimService, directory: tuple[str, str], method: str, path: str, body: Any = None) -> Result:
+    """A request to one directory, as the adapters address it (``ScimRequest.directory``)."""
+    headers = {"content-type": "application/scim+json", "authorization": f"Bearer {directory[1]}"}
+    payload = json.dumps(body).encode() if body is not None else b""
+    return Result(service.handle(ScimRequest(method, path, "", headers, payload, BASE_URL, directory=directory[0])))
+
+
+def test_a_directory_can_refuse_unknown_members() -> None:
+    """A directory created with unknown_members="refuse" answers 400 invalidValue and stores nothing."""
+    service, dirs = _two_directories("refuse")
+    result = _in(service, dirs["one"], "POST", "/Groups",
+                 {"schemas": [GROUP_SCHEMA], "displayName": "staff", "members": [{"value": "ghost"}]})
+    assert result.status == 400
+    assert result.json["scimType"] == "invalidValue"
+    assert "ghost" in result.json["detail"]
+    assert _in(service, dirs["one"], "GET", "/Groups").json["totalResults"] == 0
+
+
+def test_a_member_from_another_directory_is_refused_where_the_directory_refuses() -> None:
+    """Another directory's user is no member of this one: refused where chosen, dropped and named elsewhere."""
+    service, dirs = _two_directories("refuse")
+    other = _in(service, dirs["two"], "POST", "/Users", {"schemas": [USER_SCHEMA], "userName": "bob"})
+    body = {"schemas": [GROUP_SCHEMA], "displayName": "staff", "members": [{"value": other.json["id"]}]}
+    assert _in(service, dirs["one"], "POST", "/Groups", body).status == 400
+    service, dirs = _two_directories("drop")
+    other = _in(service, dirs["two"], "POST", "/Users", {"schemas": [USER_SCHEMA], "userName": "bob"})
+    body = {"schemas": [GROUP_SCHEMA], "displayName": "staff", "members": [{"value": other.json["id"]}]}
+    kept = _in(service, dirs["one"], "POST", "/Groups", body)
+    assert kept.status == 201 and kept.json.get("members", []) == []
+    assert kept.header("Scimcore-Dropped-Members") == other.json["id"]
+
+
+def test_the_unknown_members_rule_can_be_changed() -> None:
+    """set_unknown_members switches a directory between dropping and refusing."""
+    store = MemoryStore()
+    manager = DirectoryManager(store)
+    directory, _ = manager.create("Acme")
+    assert manager.set_unknown_members(directory.id, "refuse").options == {"unknown_members": "refuse"}
+    assert manager.set_unknown_members(directory.id, "drop").options == {}
+    with pytest.raises(ValueError, match="drop, refuse"):
+        manager.set_unknown_members(directory.id, "ignore")
