@@ -3,7 +3,8 @@
 :func:`compile_predicate` turns an AST into a plain Python closure once, so a scan over many documents does
 no per-document dispatch on node types.  Semantics:
 
-- string comparison follows the attribute's ``caseExact``; ordering on strings is lexicographic;
+- string comparison follows the attribute's ``caseExact``, and a unique case-insensitive attribute
+  (``userName``) compares by :func:`scimcore.schema.folding.fold`; ordering on strings is lexicographic;
 - dateTime values compare chronologically with time zones normalised; numbers numerically;
 - a multi-valued attribute matches when any of its values does;
 - ``eq null`` matches an absent attribute and ``ne`` is the negation of ``eq``;
@@ -19,6 +20,7 @@ from typing import Any
 
 from scimcore.filter.ast import And, Compare, Expr, Not, Or, Path, Present, ValuePath
 from scimcore.schema.documents import parse_datetime
+from scimcore.schema.folding import TextKey, text_key
 
 Document = Mapping[str, Any]
 Predicate = Callable[[Document], bool]
@@ -60,7 +62,7 @@ def _is_present(value: Any) -> bool:
     return True
 
 
-def _normalise(kind: str, case_exact: bool) -> Callable[[Any], Any]:
+def _normalise(kind: str, key: TextKey | None) -> Callable[[Any], Any]:
     if kind == "dateTime":
 
         def as_datetime(value: Any) -> Any:
@@ -79,9 +81,9 @@ def _normalise(kind: str, case_exact: bool) -> Callable[[Any], Any]:
         return as_number
     if kind == "boolean":
         return lambda value: value if isinstance(value, bool) else None
-    if case_exact:
+    if key is None:
         return lambda value: value if isinstance(value, str) else None
-    return lambda value: value.lower() if isinstance(value, str) else None
+    return lambda value: key(value) if isinstance(value, str) else None
 
 
 def _compare(op: str, wanted: Any) -> Callable[[Any], bool]:
@@ -122,11 +124,11 @@ def _compile_compare(node: Compare, scoped: bool) -> Predicate:
         return (lambda doc: not present(doc)) if node.op == "eq" else present
     kind = target.type
     string_op = node.op in ("co", "sw", "ew")
-    case_exact = target.case_exact or kind in ("binary",)
-    norm = _normalise("string" if string_op and kind == "dateTime" else kind, case_exact)
+    key = text_key(target)  # None for caseExact; fold() for userName and the like (scimcore.schema.folding)
+    norm = _normalise("string" if string_op and kind == "dateTime" else kind, key)
     wanted: Any = node.value
-    if isinstance(wanted, str) and not case_exact:
-        wanted = wanted.lower()
+    if isinstance(wanted, str) and key is not None:
+        wanted = key(wanted)
     if isinstance(wanted, datetime) and string_op:
         wanted = wanted.isoformat()
     test = _compare("eq" if node.op == "ne" else node.op, wanted)

@@ -24,6 +24,7 @@ from typing import Any
 
 from scimcore import compat
 from scimcore.errors import InvalidSyntax, InvalidValue
+from scimcore.schema.folding import fold, folds
 from scimcore.schema.registry import AttributeDef, ResourceTypeDef
 
 IGNORED_ON_INPUT = frozenset({"schemas", "id", "meta"})
@@ -252,16 +253,23 @@ def indexed_attributes(rtype: ResourceTypeDef) -> tuple[AttributeDef, ...]:
 
 
 def check_indexed_lengths(rtype: ResourceTypeDef, doc: Mapping[str, Any]) -> None:
-    """Refuse a value of an indexed attribute longer than :data:`INDEXED_VALUE_MAX_BYTES` (invalidValue)."""
+    """Refuse a value of an indexed attribute longer than :data:`INDEXED_VALUE_MAX_BYTES` (invalidValue).
+
+    A folding attribute (:mod:`scimcore.schema.folding`) is indexed by its folded key, which can be longer
+    than the value (``ß`` folds to ``ss``, a ligature to its letters): both must fit.
+    """
     for attr in rtype.indexed:
         value = doc.get(attr.name)
-        if isinstance(value, str) and len(value) * 4 > INDEXED_VALUE_MAX_BYTES:
-            size = len(value.encode("utf-8"))
-            if size > INDEXED_VALUE_MAX_BYTES:
-                raise InvalidValue(
-                    f"Attribute '{attr.name}' is {size} bytes long in UTF-8; this service provider keeps at most "
-                    f"{INDEXED_VALUE_MAX_BYTES} bytes for it."
-                )
+        if not isinstance(value, str) or (value.isascii() and len(value) <= INDEXED_VALUE_MAX_BYTES):
+            continue  # ASCII folds to as many bytes as it has
+        size = len(value.encode("utf-8"))
+        if folds(attr) and size <= INDEXED_VALUE_MAX_BYTES:
+            size = max(size, len(fold(value).encode("utf-8")))
+        if size > INDEXED_VALUE_MAX_BYTES:
+            raise InvalidValue(
+                f"Attribute '{attr.name}' is {size} bytes long in UTF-8 (folded, for comparison, where longer); "
+                f"this service provider keeps at most {INDEXED_VALUE_MAX_BYTES} bytes for it."
+            )
 
 
 def schemas_of(rtype: ResourceTypeDef, doc: Mapping[str, Any]) -> list[str]:

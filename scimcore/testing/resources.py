@@ -71,6 +71,30 @@ class StoreContract:
         with pytest.raises(Uniqueness):
             store.create(USER, user_doc("u2", "bjensen"))
 
+    @pytest.mark.parametrize(
+        ("first", "second"),
+        [("straße", "STRASSE"), ("ｊｏｅ", "joe"), ("caf\u00e9", "cafe\u0301"), ("ıvan", "Ivan")],
+        ids=["sharp-s", "full-width", "nfc-nfd", "dotless-i"],
+    )
+    def test_user_name_is_unique_once_folded(self, store: Store, first: str, second: str) -> None:
+        """userNames that differ only in case, width or composition are one name (scimcore.schema.folding)."""
+        store.create(USER, user_doc("u1", first))
+        with pytest.raises(Uniqueness):
+            store.create(USER, user_doc("u2", second))
+
+    def test_user_name_filters_compare_folded(self, store: Store) -> None:
+        """Filters on userName compare as uniqueness does: eq, sw, co and ew alike, on the stored spelling."""
+        store.create(USER, user_doc("u1", "Straße"))
+        store.create(USER, user_doc("u2", "ｊｏｅ"))
+        store.create(USER, user_doc("u3", "other"))
+        cases = {'userName eq "STRASSE"': ["u1"], 'userName sw "stras"': ["u1"], 'userName co "SS"': ["u1"],
+                 'userName eq "JOE"': ["u2"], 'userName ew "OE"': ["u2"], 'userName ne "strasse"': ["u2", "u3"],
+                 'userName eq "strasse" or title eq "x"': ["u1"]}
+        for text, expected in cases.items():
+            assert ids(store.search(USER, Query(filter=parse_filter(text, USER))).resources) == expected, text
+        found = store.get(USER, "u1")
+        assert found is not None and found["userName"] == "Straße"
+
     def test_group_display_name_is_unique(self, store: Store) -> None:
         """Group displayName is unique per directory (Microsoft Entra requires it)."""
         store.create(GROUP, group_doc("g1", "Sales"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ from click.testing import CliRunner  # noqa: E402
 from sqlalchemy import create_engine, insert  # noqa: E402
 
 from scimcore.cli import main  # noqa: E402
+from scimcore.errors import Uniqueness  # noqa: E402
+from scimcore.filter.parser import parse_filter  # noqa: E402
+from scimcore.store.ports import Query  # noqa: E402
 from scimcore.store.sql import SqlStore  # noqa: E402
 from scimcore.store.sql import schema as sql_schema  # noqa: E402
 from scimcore.testing import GROUP, USER, group_doc, user_doc  # noqa: E402
@@ -82,3 +86,52 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     engine.dispose()
     with pytest.raises(RuntimeError, match="newer than this scimcore"):
         SqlStore(url)
+
+
+def _version_three_database(url: str, names: list[str]) -> None:
+    """A database at schema version 3, whose unique_value is the lower-cased userName."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        sql_schema.schema_version.create(conn)
+        for number in (1, 2, 3):
+            sql_schema.MIGRATIONS[number - 1](conn)
+            conn.execute(insert(sql_schema.schema_version).values(version=number))
+        for index, name in enumerate(names, start=1):
+            doc = user_doc(f"u{index}", name)
+            conn.execute(insert(sql_schema.resources).values(
+                directory="default", resource_type="User", id=f"u{index}", unique_value=name.lower(),
+                external_id=None, version=doc["meta"]["version"], created=doc["meta"]["created"],
+                last_modified=doc["meta"]["lastModified"], doc=doc,
+            ))
+    engine.dispose()
+
+
+def test_upgrade_folds_the_unique_keys_of_existing_users(tmp_path: Path) -> None:
+    """Step 4 re-keys a full-width userName, so its ASCII look-alike is then refused and found by it."""
+    url = f"sqlite:///{tmp_path / 'fold.db'}"
+    _version_three_database(url, ["ＪＯＥ"])
+    store = SqlStore(url)
+    try:
+        with pytest.raises(Uniqueness):
+            store.create(USER, user_doc("u9", "joe"))
+        found = store.search(USER, Query(filter=parse_filter('userName eq "joe"', USER)))
+        assert [d["id"] for d in found.resources] == ["u1"]
+    finally:
+        store.close()
+
+
+def test_upgrade_keeps_look_alikes_that_existed_apart(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Two users that fold to one name both survive step 4; the older keeps the key; the other is named."""
+    url = f"sqlite:///{tmp_path / 'twins.db'}"
+    _version_three_database(url, ["straße", "STRASSE"])
+    with caplog.at_level(logging.WARNING, logger="scimcore"):
+        store = SqlStore(url)
+    try:
+        assert store.get(USER, "u1") is not None and store.get(USER, "u2") is not None
+        found = store.search(USER, Query(filter=parse_filter('userName eq "Strasse"', USER)))
+        assert [d["id"] for d in found.resources] == ["u1"]
+        assert any("u2" in r.getMessage() and "u1" in r.getMessage() for r in caplog.records)
+        with pytest.raises(Uniqueness):
+            store.create(USER, user_doc("u3", "strasse"))
+    finally:
+        store.close()

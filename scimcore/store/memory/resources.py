@@ -20,6 +20,7 @@ from scimcore.errors import NotFound, PreconditionFailed, Uniqueness
 from scimcore.events import Event
 from scimcore.filter.ast import Compare, Expr, mentions
 from scimcore.filter.sort import sort_documents
+from scimcore.schema.folding import TextKey, text_key
 from scimcore.schema.registry import ResourceTypeDef
 from scimcore.store import scan
 from scimcore.store.memory.tables import (
@@ -67,21 +68,24 @@ class MemoryResources:
         table = dir_.tables.get(rtype.name)
         if table is None:
             table = dir_.tables[rtype.name] = Table()
-            keys: list[tuple[IndexKey, bool]] = [((None, a.name, None), a.case_exact) for a in unique_attributes(rtype)]
+            keys: list[tuple[IndexKey, TextKey | None]] = [
+                ((None, a.name, None), text_key(a)) for a in unique_attributes(rtype)
+            ]
             for name in ("externalId", "displayName"):
                 attr = rtype.attr(name)
                 if attr is not None:
-                    keys.append(((None, attr.name, None), attr.case_exact))
+                    keys.append(((None, attr.name, None), text_key(attr)))
             emails = rtype.attr("emails")
-            if emails is not None and emails.sub("value") is not None:
-                keys.append(((None, emails.name, "value"), emails.sub("value").case_exact))  # type: ignore[union-attr]
-            for key, case_exact in keys:
+            email_value = emails.sub("value") if emails is not None else None
+            if emails is not None and email_value is not None:
+                keys.append(((None, emails.name, "value"), text_key(email_value)))
+            for key, text in keys:
                 table.indexes.setdefault(key, {})
-                table.case_exact[key] = case_exact
+                table.text_keys[key] = text
         return table
 
     @staticmethod
-    def _index_values(doc: Mapping[str, Any] | None, key: IndexKey, case_exact: bool) -> set[Any]:
+    def _index_values(doc: Mapping[str, Any] | None, key: IndexKey, text: TextKey | None) -> set[Any]:
         if doc is None:
             return set()
         extension, name, sub = key
@@ -92,14 +96,14 @@ class MemoryResources:
         items = value if isinstance(value, list) else [value]
         if sub is not None:
             items = [item.get(sub) for item in items if isinstance(item, dict)]
-        return {norm(item, case_exact) for item in items if isinstance(item, str | int | bool)}
+        return {norm(item, text) for item in items if isinstance(item, str | int | bool)}
 
     def _check_unique(self, rtype: ResourceTypeDef, table: Table, doc: Mapping[str, Any]) -> None:
         for attr in unique_attributes(rtype):
             value = doc.get(attr.name)
             if value is None:
                 continue
-            holders = holders_of(table.indexes[(None, attr.name, None)], norm(value, attr.case_exact))
+            holders = holders_of(table.indexes[(None, attr.name, None)], norm(value, text_key(attr)))
             if any(holder != doc["id"] for holder in holders):
                 raise Uniqueness(f"A {rtype.name} with {attr.name} '{value}' already exists.")
 
@@ -108,9 +112,9 @@ class MemoryResources:
     ) -> None:
         """Move ``rid`` in every index from the values of ``before`` to those of ``after`` (only what changed)."""
         for key, index in table.indexes.items():
-            case_exact = table.case_exact[key]
-            old = self._index_values(before, key, case_exact)
-            new = self._index_values(after, key, case_exact)
+            text = table.text_keys[key]
+            old = self._index_values(before, key, text)
+            new = self._index_values(after, key, text)
             if old == new:
                 continue
             for value in old - new:
@@ -233,7 +237,7 @@ class MemoryResources:
         if lookup is not None:
             key, op, value = lookup
             index = table.indexes[key]
-            wanted = norm(value, table.case_exact[key])
+            wanted = norm(value, table.text_keys[key])
             if op == "eq":
                 ids: Iterable[str] = holders_of(index, wanted)
             else:

@@ -19,6 +19,7 @@ from typing import Any
 
 from scimcore.codec import unpack
 from scimcore.filter.ast import And, Compare, Expr
+from scimcore.schema.folding import TextKey
 from scimcore.store.ports import Document
 
 MEMBERS = "members"
@@ -36,7 +37,7 @@ class Table:
     rows: dict[str, bytes] = field(default_factory=dict)  # id -> compact JSON of the document without members
     members: dict[str, dict[str, Member]] = field(default_factory=dict)
     indexes: dict[IndexKey, dict[Any, Holders]] = field(default_factory=dict)
-    case_exact: dict[IndexKey, bool] = field(default_factory=dict)
+    text_keys: dict[IndexKey, TextKey | None] = field(default_factory=dict)  # how each index keys strings
     seq: dict[str, int] = field(default_factory=dict)  # insertion number of each id, for stable order
     next_seq: int = 0
     order: list[str] | None = None  # ids in insertion order; rebuilt after a write
@@ -96,9 +97,9 @@ class DirectoryTables:
     member_of: dict[str, dict[str, str]] = field(default_factory=dict)  # member id -> {group id: rtype}
 
 
-def norm(value: Any, case_exact: bool) -> Any:
-    """An index key: lower-cased unless the attribute is caseExact (RFC 7643 §2.2)."""
-    return value.lower() if isinstance(value, str) and not case_exact else value
+def norm(value: Any, key: TextKey | None) -> Any:
+    """An index key: a string through its attribute's comparison key (:func:`scimcore.schema.folding.text_key`)."""
+    return key(value) if isinstance(value, str) and key is not None else value
 
 
 

@@ -33,6 +33,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.expression import FromClause
 
 from scimcore.filter.ast import And, Compare, Expr, Not, Or, Path, Present, ValuePath
+from scimcore.schema.folding import fold, folds
 from scimcore.schema.registry import AttributeDef, ResourceTypeDef
 from scimcore.store.port import unique_attributes
 from scimcore.store.sql.schema import members, resources
@@ -206,6 +207,8 @@ class FilterCompiler:
             indexed = self._indexed_column(node)
             if indexed is not None:
                 return indexed
+            if folds(attr) and isinstance(node, Compare):
+                return self._folded(node)
         keys = self._keys(path.extension, attr)
         if attr.multi_valued:
             element = self.d.elements(resources.c.doc, keys)
@@ -223,11 +226,25 @@ class FilterCompiler:
         attr = node.path.attr
         unique = unique_attributes(self.rtype)
         if unique and attr is unique[0] and node.path.sub is None:
-            wanted = node.value if attr.case_exact else node.value.lower()
+            wanted = fold(node.value) if folds(attr) else node.value
             return _b(resources.c.unique_value == wanted)
         if attr.name == "externalId" and attr.case_exact and node.path.sub is None:
             return _b(resources.c.external_id == node.value)
         return None
+
+    def _folded(self, node: Compare) -> ColumnElement[bool]:
+        """A term on a folding attribute (:func:`~scimcore.schema.folding.folds`) over its folded column.
+
+        Only the first unique attribute has one (``unique_value``); a term on another folding attribute
+        (a second unique attribute of a custom schema) runs in Python, exactly.
+        """
+        unique = unique_attributes(self.rtype)
+        if not unique or node.path.attr is not unique[0]:
+            raise NotPushable("a folded comparison on an attribute without a folded column")
+        if not isinstance(node.value, str):
+            raise NotPushable("non-string comparison on a string attribute")
+        folded = Compare(node.path, node.op, fold(node.value))
+        return self._compare_text(folded, resources.c.unique_value, case_exact=True)
 
     def _meta(self, node: Compare | Present) -> ColumnElement[bool]:
         sub = node.path.sub.name if node.path.sub else None

@@ -22,6 +22,7 @@ from sqlalchemy import (
 
 from scimcore.errors import NotFound, Uniqueness
 from scimcore.filter.ast import Path
+from scimcore.schema.folding import fold, folds
 from scimcore.schema.registry import ResourceTypeDef
 from scimcore.store.port import (
     Document,
@@ -54,7 +55,7 @@ class SqlRows(SqlEngine):
         if value is None:
             return None
         text = str(value)
-        return text if attrs[0].case_exact else text.lower()
+        return fold(text) if folds(attrs[0]) else text
 
     def _check_other_unique(
         self, conn: Connection, rtype: ResourceTypeDef, doc: Mapping[str, Any], directory: str
@@ -64,16 +65,31 @@ class SqlRows(SqlEngine):
             value = doc.get(attr.name)
             if value is None:
                 continue
-            from scimcore.filter.ast import Compare
+            if folds(attr) and isinstance(value, str):
+                clash = self._folded_clash(conn, rtype, attr.name, value, doc["id"], directory)
+            else:
+                from scimcore.filter.ast import Compare
 
-            condition = FilterCompiler(self.dialect, rtype, directory).compile(
-                Compare(Path(None, attr), "eq", value)
-            )
-            clash = conn.execute(
-                select(resources.c.id).where(self._scope(rtype, directory), condition, resources.c.id != doc["id"])
-            ).first()
-            if clash is not None:
+                condition = FilterCompiler(self.dialect, rtype, directory).compile(
+                    Compare(Path(None, attr), "eq", value)
+                )
+                clash = conn.execute(
+                    select(resources.c.id).where(self._scope(rtype, directory), condition, resources.c.id != doc["id"])
+                ).first() is not None
+            if clash:
                 raise Uniqueness(f"A {rtype.name} with {attr.name} '{value}' already exists.")
+
+    def _folded_clash(
+        self, conn: Connection, rtype: ResourceTypeDef, name: str, value: str, own_id: str, directory: str
+    ) -> bool:
+        """Whether another resource holds ``value`` of a folding attribute without a folded column, by scan."""
+        wanted = fold(value)
+        rows = conn.execute(select(resources.c.id, resources.c.doc).where(self._scope(rtype, directory)))
+        for rid, raw in rows:
+            other = self._load_doc(raw).get(name)
+            if rid != own_id and isinstance(other, str) and fold(other) == wanted:
+                return True
+        return False
 
     @staticmethod
     def _scope(rtype: ResourceTypeDef, directory: str) -> Any:

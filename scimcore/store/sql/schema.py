@@ -1,10 +1,11 @@
 """Tables and migrations of the SQL store (SQLAlchemy Core), for SQLite and PostgreSQL.
 
 ``scim_resources`` keeps one row per resource: its canonical JSON document (without group members) plus
-indexed columns for the hot lookups — ``unique_value`` (the lower-cased ``userName`` of a User, the
-``displayName`` of a Group), ``external_id``, the version and the meta timestamps.  ``scim_members`` keeps
-group memberships one row each, so member changes cost O(members changed) and a group read without members
-never touches them.  ``seq`` columns give a stable insertion order for paging without ``sortBy``.
+indexed columns for the hot lookups — ``unique_value`` (the folded ``userName`` of a User, the
+``displayName`` of a Group: :func:`scimcore.schema.folding.fold`), ``external_id``, the version and the meta
+timestamps.  ``scim_members`` keeps group memberships one row each, so member changes cost O(members
+changed) and a group read without members never touches them.  ``seq`` columns give a stable insertion order
+for paging without ``sortBy``.
 
 Migrations are numbered steps applied in order inside one transaction and recorded in
 ``scim_schema_version``; a step never drops or rewrites data it does not own.
@@ -12,6 +13,7 @@ Migrations are numbered steps applied in order inside one transaction and record
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from sqlalchemy import (
@@ -30,8 +32,13 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     select,
+    update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+
+from scimcore.schema.folding import fold
+
+_log = logging.getLogger("scimcore")
 
 metadata = MetaData()
 
@@ -153,7 +160,47 @@ def _step_3(conn: Connection) -> None:
         conn.execute(counts.insert(), rows)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_step_1, _step_2, _step_3]
+FOLDED_TYPES = {"User": "userName", "Group": "displayName"}
+"""The resource types whose ``unique_value`` step 4 re-keys, with their unique attribute (RFC 7643 §4.1, §4.2)."""
+
+
+def _step_4(conn: Connection) -> None:
+    """Re-key ``unique_value`` of Users and Groups by :func:`~scimcore.schema.folding.fold`, not ``lower()``.
+
+    Only non-ASCII values change.  Rows that fold to the same key within a directory (``straße`` and
+    ``STRASSE``, kept apart before) keep their data: the oldest gets the key, the others none, and they are
+    named in a warning so an operator can rename them; a later write of such a row is refused until then.
+    """
+    rows = conn.execute(
+        select(resources.c.seq, resources.c.directory, resources.c.resource_type, resources.c.id,
+               resources.c.unique_value)
+        .where(resources.c.resource_type.in_(list(FOLDED_TYPES)), resources.c.unique_value.is_not(None))
+        .order_by(resources.c.seq)
+    ).all()
+    changed: list[tuple[int, str | None]] = []
+    taken: dict[tuple[str, str, str], str] = {}
+    for seq, directory, resource_type, rid, current in rows:
+        key = fold(current)
+        holder = taken.setdefault((directory, resource_type, key), rid)
+        if holder != rid:
+            _log.warning(
+                "%s %s in directory %s has the %s of %s once case and width are folded; it keeps its data but "
+                "no unique key until it is renamed", resource_type, rid, directory, FOLDED_TYPES[resource_type],
+                holder,
+            )
+            changed.append((seq, None))
+        elif key != current:
+            changed.append((seq, key))
+    if not changed:
+        return
+    seqs = [seq for seq, _ in changed]
+    conn.execute(update(resources).where(resources.c.seq.in_(seqs)).values(unique_value=None))
+    for seq, new_key in changed:
+        if new_key is not None:
+            conn.execute(update(resources).where(resources.c.seq == seq).values(unique_value=new_key))
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_step_1, _step_2, _step_3, _step_4]
 """Migration steps; step ``n`` (1-based) brings the schema from version ``n - 1`` to ``n``."""
 
 LATEST = len(MIGRATIONS)
