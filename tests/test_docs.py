@@ -15,6 +15,8 @@ from scimcore.dispatch import DispatchConfig
 from scimcore.events import EVENT_TYPES
 from scimcore.filter.parser import FilterLimits
 from scimcore.service import ServiceConfig
+from scimcore.store.ports import Page, Query, Store
+from scimcore.testing import StoreContract
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -79,6 +81,26 @@ def test_events_reference_lists_every_event_type() -> None:
     """docs/reference/events.md describes every event type scimcore emits."""
     text = (DOCS / "reference" / "events.md").read_text(encoding="utf-8")
     assert all(f"`{event_type}`" in text for event_type in EVENT_TYPES)
+
+
+def test_custom_store_guide_names_every_method_of_the_port() -> None:
+    """docs/how-to/custom-store.md names each method and attribute of the resources port (Store)."""
+    text = (DOCS / "how-to" / "custom-store.md").read_text(encoding="utf-8")
+    methods = [name for name, value in vars(Store).items() if callable(value) and not name.startswith("_")]
+    attributes = list(Store.__annotations__)
+    assert "groups_of_many" in methods and "blocking" in attributes
+    missing = [name for name in methods if f"`{name}(" not in text] + [a for a in attributes if f"`{a}`" not in text]
+    assert missing == [], f"docs/how-to/custom-store.md does not describe {missing}"
+
+
+def test_custom_store_guide_names_every_query_and_page_field() -> None:
+    """The guide explains every field of Query and Page, with_groups and groups included, and the contract's switch."""
+    text = (DOCS / "how-to" / "custom-store.md").read_text(encoding="utf-8")
+    fields = [f"{record.__name__}.{item.name}" for record in (Query, Page) for item in dataclasses.fields(record)]
+    missing = [name for name in fields if f"`{name.split('.')[1]}`" not in text]
+    assert missing == [], f"docs/how-to/custom-store.md does not describe {missing}"
+    assert "`Query.with_groups`" in text and "`Page.groups`" in text
+    assert "reads_page_groups = True" in text and hasattr(StoreContract, "reads_page_groups")
 
 
 def test_entra_tutorial_has_the_same_steps_in_english_and_chinese() -> None:
