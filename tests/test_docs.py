@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import html
+import importlib.util
 import inspect
+import os
 import re
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import click
@@ -20,6 +26,27 @@ from scimcore.testing import StoreContract
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
+LINE_LENGTH = 80  # mkdocs.yml's line_length for API signatures
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The documentation site, built once with ``mkdocs build --strict`` as CI builds it (needs the docs extra)."""
+    if importlib.util.find_spec("mkdocs") is None:
+        pytest.skip("the docs extra is not installed: pip install -e '.[docs]'")
+    out = tmp_path_factory.mktemp("site")
+    built = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, timeout=600,
+    )
+    assert built.returncode == 0, built.stderr[-4000:]
+    return out
+
+
+def _signatures(page: Path) -> list[str]:
+    """The API signatures of a built reference page, as text."""
+    blocks = re.findall(r'<div class="doc-signature[^"]*"[^>]*>(.*?)</div>', page.read_text(encoding="utf-8"), re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", "", block)).strip() for block in blocks]
 
 
 def _commands(group: click.Group, prefix: str) -> list[tuple[str, click.Command]]:
@@ -101,6 +128,24 @@ def test_custom_store_guide_names_every_query_and_page_field() -> None:
     assert missing == [], f"docs/how-to/custom-store.md does not describe {missing}"
     assert "`Query.with_groups`" in text and "`Page.groups`" in text
     assert "reads_page_groups = True" in text and hasattr(StoreContract, "reads_page_groups")
+
+
+def test_docs_extra_brings_a_signature_formatter() -> None:
+    """The docs extra installs black or ruff, which mkdocstrings-python formats signatures with, and mkdocs.yml asks."""
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    names = {re.split(r"[\[<>=!~;\s]", requirement, maxsplit=1)[0].lower() for requirement in extra["docs"]}
+    assert names & {"black", "ruff"}, f"the docs extra {sorted(names)} has no formatter for API signatures"
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    for option in ("separate_signature: true", "show_signature_annotations: true", f"line_length: {LINE_LENGTH}"):
+        assert re.search(rf"^\s+{option}$", config, flags=re.MULTILINE), f"mkdocs.yml lacks {option}"
+
+
+def test_api_signatures_are_laid_out_one_parameter_a_line(site: Path) -> None:
+    """A long signature in the API reference spans several lines, none longer than line_length."""
+    signatures = _signatures(site / "reference" / "api" / "stores" / "index.html")
+    change_members = next(s for s in signatures if s.startswith("change_members("))
+    assert change_members.splitlines()[1].strip() == "rtype: ResourceTypeDef,"
+    assert [line for s in signatures for line in s.splitlines() if len(line) > LINE_LENGTH] == []
 
 
 def test_entra_tutorial_has_the_same_steps_in_english_and_chinese() -> None:
