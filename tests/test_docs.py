@@ -148,6 +148,43 @@ def test_api_signatures_are_laid_out_one_parameter_a_line(site: Path) -> None:
     assert [line for s in signatures for line in s.splitlines() if len(line) > LINE_LENGTH] == []
 
 
+def _language_menu(page: Path) -> dict[str, str]:
+    """The language menu of a built page: language code to link."""
+    menu = r'<a href="([^"]*)" hreflang="([\w-]+)" class="md-select__link"'
+    links = re.findall(menu, page.read_text(encoding="utf-8"))
+    return {lang: href for href, lang in links}
+
+
+def test_language_menu_links_each_page_to_the_same_page_in_the_other_language(site: Path) -> None:
+    """Every page's language menu points, with a relative link, at its own twin: P/ and zh/P/."""
+    pages = [p for p in site.rglob("index.html") if "search" not in p.parts and "assets" not in p.parts]
+    assert len(pages) > 40
+    for page in pages:
+        folder = page.parent.relative_to(site)
+        english = Path(*folder.parts[1:]) if folder.parts[:1] == ("zh",) else folder
+        menu = _language_menu(page)
+        assert sorted(menu) == ["en", "zh"], f"{folder}: language menu {menu}"
+        for lang, twin in (("en", english), ("zh", Path("zh") / english)):
+            href = menu[lang]
+            assert not href.startswith(("/", "http")), f"{folder}: {lang} link {href} is not relative"
+            assert (page.parent / href).resolve() == (site / twin).resolve(), f"{folder}: {lang} link {href}"
+    entra = _language_menu(site / "tutorial" / "entra" / "index.html")
+    assert entra["zh"] == "../../zh/tutorial/entra/"
+
+
+def test_chinese_pages_speak_chinese(site: Path) -> None:
+    """The zh/ pages are built with the theme language zh: lang="zh" and Material's own Chinese labels."""
+    for page in ("index.html", "tutorial/entra/index.html", "how-to/custom-store/index.html"):
+        text = (site / "zh" / page).read_text(encoding="utf-8")
+        assert '<html lang="zh"' in text, page
+        assert 'placeholder="搜索"' in text and 'placeholder="Search"' not in text, page
+        english = (site / page).read_text(encoding="utf-8")
+        assert '<html lang="en"' in english and 'placeholder="Search"' in english, page
+    tutorial = (site / "zh" / "tutorial" / "entra" / "index.html").read_text(encoding="utf-8")
+    assert "将 Microsoft Entra ID 连接到" in tutorial
+    assert '<html lang="en"' in (site / "404.html").read_text(encoding="utf-8")
+
+
 def test_entra_tutorial_has_the_same_steps_in_english_and_chinese() -> None:
     """The Chinese Entra tutorial has the same numbered steps and commands as the English one."""
     english = (DOCS / "tutorial" / "entra.md").read_text(encoding="utf-8")
