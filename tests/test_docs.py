@@ -185,6 +185,30 @@ def test_chinese_pages_speak_chinese(site: Path) -> None:
     assert '<html lang="en"' in (site / "404.html").read_text(encoding="utf-8")
 
 
+TUTORIALS = sorted(
+    p.relative_to(DOCS).as_posix() for pattern in ("tutorial/*.md", "zh/tutorial/*.md") for p in DOCS.glob(pattern)
+)
+
+
+def _readme_install() -> str:
+    """The install half of the README's serve command (``python3 -m venv .venv && .venv/bin/pip install ...``)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    serve = re.search(r"<!-- serve-command -->\n```sh\n(.+)\n```", readme)
+    assert serve is not None
+    return serve.group(1).split(" && .venv/bin/scimcore")[0]
+
+
+@pytest.mark.parametrize("tutorial", TUTORIALS)
+def test_tutorial_installs_from_a_clone(tutorial: str) -> None:
+    """Before any release, a tutorial's first install is git clone then the README's install command, not PyPI."""
+    text = (DOCS / tutorial).read_text(encoding="utf-8")
+    blocks = re.findall(r"^```sh\n(.*?)^```", text, flags=re.MULTILINE | re.DOTALL)
+    first = next(block for block in blocks if "pip install" in block).splitlines()
+    assert first[0] == "git clone https://github.com/scimcore/scimcore.git && cd scimcore", tutorial
+    assert first[1].startswith(_readme_install()), tutorial
+    assert not re.search(r"pip install '?scimcore\[", text), f"{tutorial} installs scimcore from PyPI"
+
+
 def test_entra_tutorial_has_the_same_steps_in_english_and_chinese() -> None:
     """The Chinese Entra tutorial has the same numbered steps and commands as the English one."""
     english = (DOCS / "tutorial" / "entra.md").read_text(encoding="utf-8")
