@@ -209,6 +209,46 @@ def test_tutorial_installs_from_a_clone(tutorial: str) -> None:
     assert not re.search(r"pip install '?scimcore\[", text), f"{tutorial} installs scimcore from PyPI"
 
 
+CHECK_WARNING = {
+    "check.md": ["users", "groups", "event", "webhook gets a delivery", "test directory"],
+    "zh/check.md": ["用户", "组", "事件", "webhook", "投递", "测试目录"],
+}
+
+
+@pytest.mark.parametrize("page", sorted(CHECK_WARNING))
+def test_check_guide_warns_that_it_writes_to_the_directory(page: str) -> None:
+    """Before its first command, the check guide warns of the users, groups, events and deliveries a run makes."""
+    text = (DOCS / page).read_text(encoding="utf-8")
+    warning = re.search(r"^!!! warning .*\n((?:    .*\n|\n)+)", text, flags=re.MULTILINE)
+    assert warning is not None, f"{page} has no warning admonition"
+    assert warning.start() < text.index("scimcore check https://"), f"{page}: the warning comes after the command"
+    missing = [word for word in CHECK_WARNING[page] if word not in warning.group(1)]
+    assert missing == [], f"{page}: the warning does not mention {missing}"
+
+
+def test_check_guide_says_the_same_in_english_and_chinese() -> None:
+    """docs/zh/check.md has the English page's commands, sections, and table rows (options, statuses, checks)."""
+    english = (DOCS / "check.md").read_text(encoding="utf-8")
+    chinese = (DOCS / "zh" / "check.md").read_text(encoding="utf-8")
+
+    def rows(text: str) -> list[tuple[str, ...]]:
+        cells = re.findall(r"^\| ([^|]+?) \|", text, flags=re.MULTILINE)
+        return [tuple(re.findall(r"`([^`]+)`", cell)) or (cell,) for cell in cells if "`" in cell or cell.isdigit()]
+
+    def commands(text: str) -> list[str]:
+        return re.findall(r"^\s*(?:\.venv/bin/)?scimcore .*$", text, flags=re.MULTILINE)
+
+    def anchors(text: str) -> list[str]:
+        return re.findall(r"\{#([\w-]+)\}$", text, flags=re.MULTILINE)
+
+    assert rows(english) == rows(chinese) and len(rows(english)) > 40
+    assert [c.split("#")[0].strip() for c in commands(english)] == [c.split("#")[0].strip() for c in commands(chinese)]
+    assert anchors(chinese) == [
+        re.sub(r"[^\w]+", "-", heading.lower()).strip("-")
+        for heading in re.findall(r"^## (.+)$", english, flags=re.MULTILINE)
+    ]
+
+
 def test_entra_tutorial_has_the_same_steps_in_english_and_chinese() -> None:
     """The Chinese Entra tutorial has the same numbered steps and commands as the English one."""
     english = (DOCS / "tutorial" / "entra.md").read_text(encoding="utf-8")
