@@ -144,16 +144,17 @@ class Dispatcher:
         """Deliver one directory's claimed events in order; stop at the first failure (its backoff applies)."""
         import httpx
 
-        directory = await asyncio.to_thread(self.directories.get_directory, directory_id)
         # A client of its own per directory worker: connections are never shared between webhook hosts.
         client = self._client or httpx.AsyncClient(timeout=self.config.timeout_seconds, follow_redirects=False)
         try:
+            directory = await asyncio.to_thread(self.directories.get_directory, directory_id)
             for stored in events:
                 retry_at = await self._deliver(client, stored, directory)
                 if retry_at is not None:
                     self._paused[directory_id] = retry_at
                     break
         except Exception as exc:  # noqa: BLE001 - one directory's trouble never stops the dispatcher
+            # A store that failed (its database unreachable, a 503) leaves the events leased: claimed again later.
             logger.error("delivery to directory %s failed: %s", directory_id, type(exc).__name__)
         finally:
             if self._client is None:

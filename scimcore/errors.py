@@ -30,13 +30,16 @@ builds error bodies.
     ├── UnsupportedMediaType (415)
     ├── TooManyRequests (429)
     ├── InternalError (500)    detail never carries internal text
-    └── NotImplementedYet (501)
+    ├── NotImplementedYet (501)
+    ├── ServiceUnavailable (503)   Retry-After: the database cannot be reached now
+    └── InsufficientStorage (507)  the database has no room to store the request (RFC 4918 §11.5)
 
 This module must not import anything outside the standard library.
 """
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 from scimcore import urns
@@ -208,3 +211,23 @@ class NotImplementedYet(ScimError):
     """An endpoint defined by RFC 7644 that this server does not provide."""
 
     status = 501
+
+
+class ServiceUnavailable(ScimError):
+    """The service cannot serve the request now, e.g. its database is unreachable; ``Retry-After`` says when to retry.
+
+    ``retry_after`` is in seconds, rounded up to a whole number of at least 1 (``Retry-After`` of RFC 9110
+    §10.2.3, as :class:`TooManyRequests` carries it).  Identity providers retry a 503 (RFC 9110 §15.6.4).
+    """
+
+    status = 503
+
+    def __init__(self, detail: str, *, retry_after: float) -> None:
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(detail, headers={"Retry-After": str(self.retry_after)})
+
+
+class InsufficientStorage(ScimError):
+    """The request could not be stored because the database is out of space (507, RFC 4918 §11.5)."""
+
+    status = 507

@@ -52,6 +52,7 @@ def _assert_scim_error(result: Result, status: int, scim_type: str | None = None
         (e.UnsupportedMediaType, 415, None),
         (e.TooManyRequests, 429, None),
         (e.NotImplementedYet, 501, None),
+        (e.InsufficientStorage, 507, None),
     ],
 )
 def test_error_table(cls: type[e.ScimError], status: int, scim_type: str | None) -> None:
@@ -80,6 +81,155 @@ def test_method_not_allowed_carries_allow() -> None:
     response = error_response(e.MethodNotAllowed("no", ["GET", "POST"]))
     assert response.status == 405
     assert response.header("Allow") == "GET, POST"
+
+
+@pytest.mark.parametrize(("seconds", "header"), [(5, "5"), (0.2, "1"), (2.5, "3"), (0, "1")])
+def test_service_unavailable_carries_retry_after(seconds: float, header: str) -> None:
+    """ServiceUnavailable is a 503 SCIM Error with Retry-After in whole seconds, at least 1 (RFC 9110 §10.2.3)."""
+    error = e.ServiceUnavailable("The database is unavailable.", retry_after=seconds)
+    response = error_response(error)
+    assert (response.status, response.header("Retry-After"), error.retry_after) == (503, header, int(header))
+    assert response.header("Content-Type") == "application/scim+json"
+    assert json.loads(response.body) == {"schemas": [ERROR], "status": "503", "detail": "The database is unavailable."}
+
+
+def test_the_error_tree_drawing_names_every_class() -> None:
+    """The tree drawn in the errors module's docstring lists every class, with its status where it has its own."""
+    drawing = e.__doc__ or ""
+    classes = [c for c in vars(e).values() if isinstance(c, type) and issubclass(c, e.ScimError)]
+    for cls in classes:
+        parent = cls.__mro__[1]
+        own_status = cls is e.ScimError or getattr(parent, "status", None) != cls.status
+        assert (f"{cls.__name__} ({cls.status})" if own_status else f"── {cls.__name__} ") in drawing, cls.__name__
+
+
+class UnavailableStore(MemoryStore):
+    """A store whose database is away: reads and writes raise ServiceUnavailable, as SqlStore's do."""
+
+    def search(self, rtype: ResourceTypeDef, query: Query, *, directory: str = "default") -> Page:
+        raise e.ServiceUnavailable("The database is unavailable; retry after 5 s.", retry_after=5)
+
+    def create(self, rtype: ResourceTypeDef, doc: dict[str, Any], *, directory: str = "default", **kw: Any) -> None:
+        raise e.InsufficientStorage("The database has no space left; nothing was stored.")
+
+
+def test_store_faults_keep_their_status_and_headers_through_the_service(caplog: pytest.LogCaptureFixture) -> None:
+    """A store's 503 answers 503 with its Retry-After and a 507 answers 507, not 500; neither is logged as unhandled."""
+    client = Client(ScimService(UnavailableStore(), clock=StepClock()), token=None)
+    with caplog.at_level(logging.ERROR, logger="scimcore"):
+        listed = client.get("/Users")
+        created = client.post("/Users", {"schemas": [USER_SCHEMA], "userName": "alice"})
+    _assert_scim_error(listed, 503)
+    assert listed.header("Retry-After") == "5"
+    _assert_scim_error(created, 507)
+    assert created.header("Retry-After") is None
+    assert not [r for r in caplog.records if "unhandled" in r.getMessage()]
+
+
+# -- the SQL store's fault classifier (scimcore.store.sql.faults) -------------------------------------------
+
+
+def _sqlite_error(statement: str) -> Exception:
+    """A real sqlite3 error, with the result code the driver attaches."""
+    import sqlite3
+
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.execute("CREATE TABLE t (x TEXT UNIQUE)")
+    conn.execute("INSERT INTO t VALUES ('taken')")
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count={pages}")
+    try:
+        conn.execute(statement)
+    except sqlite3.Error as exc:
+        return exc
+    finally:
+        conn.close()
+    raise AssertionError(f"{statement!r} did not fail")
+
+
+def _classified(exc: BaseException) -> tuple[int, str | None] | None:
+    pytest.importorskip("sqlalchemy")
+    from scimcore.store.sql.faults import classify
+
+    error = classify(exc)
+    return None if error is None else (error.status, error.headers.get("Retry-After"))
+
+
+def _psycopg_error(sqlstate: str) -> Exception:
+    psycopg = pytest.importorskip("psycopg")
+    return psycopg.errors.lookup(sqlstate)("a message from the server")
+
+
+def test_sqlite_full_and_busy_are_507_and_503() -> None:
+    """SQLITE_FULL is 507; SQLITE_BUSY ("database is locked") is 503 with Retry-After; by code or by message."""
+    import sqlite3
+
+    full = _sqlite_error("INSERT INTO t SELECT printf('%.*c', 100000, 'x')")
+    assert "database or disk is full" in str(full)
+    assert _classified(full) == (507, None)
+    assert _classified(sqlite3.OperationalError("database or disk is full")) == (507, None)
+    assert _classified(sqlite3.OperationalError("database is locked")) == (503, "5")
+
+
+def test_other_sqlite_errors_keep_their_behaviour() -> None:
+    """A constraint violation or a missing table is no fault of the database: not classified."""
+    import sqlite3
+
+    assert _classified(_sqlite_error("INSERT INTO t VALUES ('taken')")) is None
+    assert _classified(_sqlite_error("SELECT * FROM nowhere")) is None
+    assert _classified(sqlite3.OperationalError("no such table: nowhere")) is None
+    assert _classified(ValueError("database is locked")) is None
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "expected"),
+    [
+        ("53100", (507, None)),  # disk_full
+        ("53000", (507, None)),  # insufficient_resources
+        ("53200", (507, None)),  # out_of_memory
+        ("53400", (507, None)),  # configuration_limit_exceeded
+        ("53300", (503, "5")),  # too_many_connections: try again later
+        ("08000", (503, "5")),  # connection_exception
+        ("08006", (503, "5")),  # connection_failure
+        ("08001", (503, "5")),  # sqlclient_unable_to_establish_sqlconnection
+        ("57P01", (503, "5")),  # admin_shutdown
+        ("57P02", (503, "5")),  # crash_shutdown
+        ("57P03", (503, "5")),  # cannot_connect_now
+        ("23505", None),  # unique_violation: 409 where the writes catch it
+        ("42601", None),  # syntax_error
+        ("57014", None),  # query_canceled
+        ("40001", None),  # serialization_failure
+    ],
+)
+def test_postgresql_sqlstates(sqlstate: str, expected: tuple[int, str | None] | None) -> None:
+    """Class 53 is 507 (too_many_connections aside); class 08 and 57P01–57P03 are 503; the rest as before."""
+    assert _classified(_psycopg_error(sqlstate)) == expected
+
+
+def test_psycopg_connection_failures_without_sqlstate_are_503() -> None:
+    """libpq's own failures (refused, closed by the server, timed out) carry no SQLSTATE: 503."""
+    psycopg = pytest.importorskip("psycopg")
+    refused = psycopg.OperationalError('connection failed: connection to server at "127.0.0.1", port 1 failed')
+    closed = psycopg.OperationalError("consuming input failed: server closed the connection unexpectedly")
+    assert _classified(refused) == (503, "5")
+    assert _classified(closed) == (503, "5")
+    assert _classified(psycopg.errors.ConnectionTimeout("connection timeout expired")) == (503, "5")
+    assert _classified(psycopg.ProgrammingError("the query has 1 placeholder but 2 parameters were passed")) is None
+
+
+def test_sqlalchemy_wrappers_are_classified_by_the_driver_error() -> None:
+    """SQLAlchemy's DBAPIError is classified by its ``orig``; a disconnect it detected and a pool timeout are 503."""
+    import sqlite3
+
+    sa_exc = pytest.importorskip("sqlalchemy.exc")
+    wrapped = sa_exc.OperationalError("INSERT INTO t", {}, sqlite3.OperationalError("database or disk is full"))
+    assert _classified(wrapped) == (507, None)
+    integrity = sa_exc.IntegrityError("INSERT INTO t", {}, sqlite3.IntegrityError("UNIQUE constraint failed: t.x"))
+    assert _classified(integrity) is None
+    dropped = sa_exc.OperationalError("SELECT 1", {}, Exception("gone"), connection_invalidated=True)
+    assert _classified(dropped) == (503, "5")
+    assert _classified(sa_exc.OperationalError("SELECT 1", {}, Exception("something else"))) is None
+    assert _classified(sa_exc.TimeoutError("QueuePool limit of size 10 overflow 10 reached")) == (503, "5")
 
 
 def test_internal_error_says_nothing_internal() -> None:

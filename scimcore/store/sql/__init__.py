@@ -3,7 +3,9 @@
 :class:`SqlStore` composes one part per port over one engine: resources (:mod:`~scimcore.store.sql.reads`
 and :mod:`~scimcore.store.sql.writes`, on the rows of :mod:`~scimcore.store.sql.rows`), the event outbox
 (:mod:`~scimcore.store.sql.outbox`) and directories (:mod:`~scimcore.store.sql.directories`).  Tables and
-migrations are in :mod:`~scimcore.store.sql.schema`; filter push-down is :mod:`~scimcore.store.sql.compile`.
+migrations are in :mod:`~scimcore.store.sql.schema`; filter push-down is :mod:`~scimcore.store.sql.compile`;
+which database faults answer 507 (a full disk) and 503 with ``Retry-After`` (an outage) is
+:mod:`~scimcore.store.sql.faults`.
 
 Needs the ``sql`` extra (SQLAlchemy) and, for PostgreSQL, the ``postgres`` extra (psycopg 3).  Never imported
 by ``import scimcore``.

@@ -1,11 +1,12 @@
 """The engine under :class:`~scimcore.store.sql.SqlStore`: URLs, connections, transactions and migrations.
 
 Every port call is one transaction.  Writers on SQLite take the write lock at ``BEGIN IMMEDIATE`` (WAL mode,
-a busy timeout and foreign keys on), so two writers never deadlock upgrading a read lock; on PostgreSQL the
-row being changed is locked with ``SELECT ... FOR UPDATE`` by the writer.  PostgreSQL reads at READ COMMITTED
-run in autocommit.
+foreign keys on, a busy timeout of ``connect_args["timeout"]`` seconds, 30 by default), so two writers never
+deadlock upgrading a read lock; on PostgreSQL the row being changed is locked with ``SELECT ... FOR UPDATE`` by
+the writer.  PostgreSQL reads at READ COMMITTED run in autocommit.
 
-Owns: :func:`normalise_url`, engine options, the SQLite connection settings and :meth:`SqlEngine._tx`.
+Owns: :func:`normalise_url`, engine options, the SQLite connection settings and :meth:`SqlEngine._tx`, where
+database faults become 507 and 503 (:mod:`~scimcore.store.sql.faults`).
 Must not: know any port; the resources, outbox and directories parts build on it.
 """
 
@@ -21,8 +22,10 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from scimcore.store.sql import schema
+from scimcore.store.sql import faults, schema
 from scimcore.store.sql.compile import Dialect
 
 
@@ -67,18 +70,21 @@ class SqlEngine:
         self.engine: Engine = create_engine(self.url, **options)
         self._read_committed: bool | None = None
         if backend == "sqlite":
-            self._configure_sqlite(self.engine)
+            busy_seconds = float(options["connect_args"].get("timeout", 30))
+            self._configure_sqlite(self.engine, busy_timeout_ms=round(busy_seconds * 1000))
         if migrate:
             self.upgrade()
 
     @staticmethod
-    def _configure_sqlite(engine: Engine) -> None:
+    def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
+        """WAL, the busy timeout (``connect_args["timeout"]``, 30 s by default), foreign keys, explicit BEGIN."""
+
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None  # transactions are begun below, explicitly
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
@@ -90,8 +96,12 @@ class SqlEngine:
             conn.exec_driver_sql(f"BEGIN {mode}")
 
     def upgrade(self) -> tuple[int, int]:
-        """Create or upgrade the schema; return (from, to) versions."""
-        with self._tx(write=True) as conn:
+        """Create or upgrade the schema; return (from, to) versions.
+
+        A database that cannot be reached raises the driver's own error here (``scimcore serve`` and
+        ``scimcore db upgrade`` turn it into a message naming the server), not a 503.
+        """
+        with self._connection(write=True) as conn:
             return schema.upgrade(conn)
 
     def close(self) -> None:
@@ -113,7 +123,24 @@ class SqlEngine:
         reader sees: at that level every statement takes its own snapshot, in a transaction or not.  Under a
         stricter level (an ``isolation_level`` engine option, or the server's ``default_transaction_isolation``)
         reads keep their transaction and its single snapshot.
+
+        This is the store's boundary for database faults (:mod:`~scimcore.store.sql.faults`): a full disk
+        leaves it as :class:`~scimcore.errors.InsufficientStorage` (507), an unreachable or locked database as
+        :class:`~scimcore.errors.ServiceUnavailable` (503 with ``Retry-After``); every other exception as it was.
         """
+        try:
+            with self._connection(write) as conn:
+                yield conn
+        except (DBAPIError, PoolTimeout) as exc:
+            error = faults.classify(exc)
+            if error is None:
+                raise
+            faults.log(error, exc)
+            raise error from exc
+
+    @contextmanager
+    def _connection(self, write: bool) -> Iterator[Connection]:
+        """:meth:`_tx` without the fault mapping: the driver's exceptions as they are (opening, migrating)."""
         with self.engine.connect() as conn:
             if not write and self.dialect.pg and self._autocommit_reads(conn):
                 yield conn.execution_options(isolation_level="AUTOCOMMIT")
