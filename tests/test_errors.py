@@ -115,7 +115,7 @@ class UnavailableStore(MemoryStore):
 
 def test_store_faults_keep_their_status_and_headers_through_the_service(caplog: pytest.LogCaptureFixture) -> None:
     """A store's 503 answers 503 with its Retry-After and a 507 answers 507, not 500; neither is logged as unhandled."""
-    client = Client(ScimService(UnavailableStore(), clock=StepClock()), token=None)
+    client = Client(ScimService(UnavailableStore(), clock=StepClock(), anonymous=True), token=None)
     with caplog.at_level(logging.ERROR, logger="scimcore"):
         listed = client.get("/Users")
         created = client.post("/Users", {"schemas": [USER_SCHEMA], "userName": "alice"})

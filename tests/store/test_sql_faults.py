@@ -68,7 +68,7 @@ def unavailable(result: Result) -> None:
 
 
 def client_of(store: SqlStore) -> Client:
-    return Client(ScimService(store, clock=StepClock()), token=None)
+    return Client(ScimService(store, clock=StepClock(), anonymous=True), token=None)
 
 
 def new_user(client: Client, user_name: str, **attrs: Any) -> Result:
@@ -190,7 +190,7 @@ def test_retry_after_reaches_the_wire_through_asgi_and_wsgi(tmp_path: Path) -> N
 
     path = tmp_path / "adapters.db"
     store = sqlite_store(path)
-    service = ScimService(store, clock=StepClock())
+    service = ScimService(store, clock=StepClock(), anonymous=True)
     body = {"schemas": [USER_SCHEMA], "userName": "carol"}
 
     async def through_asgi() -> Any:
