@@ -186,6 +186,7 @@ class UndeliveredEvents:
         self.monotonic = monotonic
         self.warned = False
         self._without_webhook: dict[str, float] = {}  # directory -> when it was seen without a webhook
+        self._lock = threading.Lock()
 
     def __call__(self, event: ev.Event) -> None:
         """Look at one committed event."""
@@ -200,7 +201,10 @@ class UndeliveredEvents:
         if directory is None or not directory.webhook_url:
             self._without_webhook[directory_id] = now
             return
-        self.warned = True
+        with self._lock:  # requests in several threads: still one warning
+            if self.warned:
+                return
+            self.warned = True
         logger.warning(
             "events of directory %s wait in the outbox for its webhook, but no dispatcher runs in this process: "
             "they stay pending until one does. %s",

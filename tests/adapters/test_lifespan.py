@@ -262,3 +262,23 @@ def test_dispatching_inside_a_running_lifespan_starts_no_second_dispatcher(recei
         await lifespan.shutdown()
 
     asyncio.run(go())
+
+
+def test_a_webhook_added_later_is_warned_of_after_the_recheck(caplog: pytest.LogCaptureFixture) -> None:
+    """A directory seen without a webhook is looked at again after ``recheck_seconds``, then warned of."""
+    from scimcore.emitter import UndeliveredEvents
+
+    app = ScimASGI(service_with_webhook(None))
+    [watch] = [s for s in app.service.subscribers if isinstance(s, UndeliveredEvents)]
+    now = [0.0]
+    watch.monotonic = lambda: now[0]
+    with caplog.at_level(logging.WARNING, logger="scimcore"):
+        asyncio.run(create_user(app, "alice"))
+        DirectoryManager(app.service.store).update(  # type: ignore[arg-type]
+            DEFAULT_DIRECTORY, webhook_url="https://hooks.example.com/scim"
+        )
+        asyncio.run(create_user(app, "bob"))
+        assert not [r for r in caplog.records if "no dispatcher runs" in r.getMessage()]
+        now[0] = watch.recheck_seconds + 1
+        asyncio.run(create_user(app, "carol"))
+    assert len([r for r in caplog.records if "no dispatcher runs" in r.getMessage()]) == 1
