@@ -19,7 +19,10 @@ private and metadata addresses unless private receivers are allowed, connects to
 never follows a redirect.
 
 The dispatcher runs beside the server, never inside a SCIM request: a slow or failing webhook never slows or
-fails provisioning.  It needs httpx (the ``server`` extra).
+fails provisioning.  :meth:`Dispatcher.wake` and :meth:`Dispatcher.stop` may be called from any thread (a
+SCIM request served in a worker thread wakes it), so the loop may also run in a thread of its own beside a
+WSGI server.  Stopping loses nothing: the outbox is durable, and a delivery cut short keeps its lease and is
+made again later.  It needs httpx (the ``server`` extra).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from datetime import datetime
 from typing import Any
 
 from scimcore.directories import Directory, DirectoryStore
+from scimcore.emitter import register_dispatcher
 from scimcore.events import StoredEvent
 from scimcore.store.ports import Outbox
 from scimcore.webhook_targets import (
@@ -92,6 +96,7 @@ class Dispatcher:
         self._stopping = asyncio.Event()
         self._wake = asyncio.Event()
         self._workers: dict[str, asyncio.Task[None]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop of :meth:`run`, for calls from other threads
         self._paused: dict[str, float] = {}  # directory -> clock time its webhook may be tried again
 
     def backoff(self, attempts: int) -> float:
@@ -211,16 +216,36 @@ class Dispatcher:
         return retry_at
 
     def wake(self) -> None:
-        """Look for due events now (called after a write made events)."""
-        self._wake.set()
+        """Look for due events now (called after a write made events); safe from any thread."""
+        self._call_in_loop(self._wake.set)
 
     def stop(self) -> None:
-        """Ask :meth:`run` to return; deliveries under way get ``timeout_seconds`` to finish."""
+        """Ask :meth:`run` to return; deliveries under way get ``timeout_seconds`` to finish.  Safe from any thread."""
+        self._call_in_loop(self._stop_now)
+
+    def _stop_now(self) -> None:
         self._stopping.set()
         self._wake.set()
 
+    def _call_in_loop(self, action: Callable[[], None]) -> None:
+        """Run ``action`` now in the loop's thread, or hand it to the loop from another thread."""
+        loop = self._loop
+        try:
+            in_loop = loop is None or asyncio.get_running_loop() is loop
+        except RuntimeError:  # no loop runs in this thread
+            in_loop = False
+        if in_loop or loop is None or loop.is_closed():
+            action()
+        else:
+            loop.call_soon_threadsafe(action)
+
     async def run(self) -> None:
         """Deliver until :meth:`stop`: claims for idle directories whenever woken or every ``poll_seconds``."""
+        self._loop = asyncio.get_running_loop()
+        with register_dispatcher():
+            await self._run()
+
+    async def _run(self) -> None:
         try:
             while not self._stopping.is_set():
                 try:

@@ -8,19 +8,25 @@ with a ``group.user_removed`` before its own ``*.deleted``.  Resource types othe
 no events.
 
 :func:`store_member_info` wires the member look-up to a store (through its port, cached per request) and
-:func:`notify` hands committed events to in-process subscribers.  This module opens no connection and renders
-nothing itself: rendering is passed in.
+:func:`notify` hands committed events to in-process subscribers.  :class:`UndeliveredEvents`, a subscriber
+the adapters install, warns once when a directory's webhook events are written while no dispatcher runs in
+the process (each :class:`~scimcore.dispatch.Dispatcher` registers itself with :func:`register_dispatcher`).
+This module opens no connection and renders nothing itself: rendering is passed in.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from scimcore import events as ev
 from scimcore.schema.registry import ResourceTypeDef, SchemaRegistry
 from scimcore.store.port import Document, MemberRef, Store
+from scimcore.store.ports import DirectoryStore
 
 logger = logging.getLogger("scimcore")
 
@@ -134,3 +140,74 @@ def notify(subscribers: Sequence[ev.Subscriber], made: Sequence[ev.Event]) -> No
                 subscriber(event)
             except Exception as exc:  # noqa: BLE001 - a subscriber never fails the SCIM request
                 logger.error("event subscriber failed on %s: %s", event.type, type(exc).__name__)
+
+
+_running = 0
+_running_lock = threading.Lock()
+
+
+@contextmanager
+def register_dispatcher() -> Iterator[None]:
+    """Count a dispatcher as running in this process while the block runs (the dispatcher's ``run`` enters it)."""
+    global _running
+    with _running_lock:
+        _running += 1
+    try:
+        yield
+    finally:
+        with _running_lock:
+            _running -= 1
+
+
+def dispatchers_running() -> int:
+    """How many dispatchers run in this process now."""
+    return _running
+
+
+class UndeliveredEvents:
+    """A subscriber that warns, once, when a directory with a webhook gets events and no dispatcher runs here.
+
+    The events are safe in the outbox, but stay ``pending`` until a dispatcher delivers them; ``hint`` says
+    how to start one.  Whether a directory has a webhook is looked up at most once per ``recheck_seconds``
+    per directory, and never again once the warning was given.
+    """
+
+    def __init__(
+        self,
+        directories: DirectoryStore,
+        hint: str,
+        *,
+        recheck_seconds: float = 60.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.directories = directories
+        self.hint = hint
+        self.recheck_seconds = recheck_seconds
+        self.monotonic = monotonic
+        self.warned = False
+        self._without_webhook: dict[str, float] = {}  # directory -> when it was seen without a webhook
+        self._lock = threading.Lock()
+
+    def __call__(self, event: ev.Event) -> None:
+        """Look at one committed event."""
+        if self.warned or dispatchers_running():
+            return
+        directory_id = event.directory_id
+        seen = self._without_webhook.get(directory_id)
+        now = self.monotonic()
+        if seen is not None and now - seen < self.recheck_seconds:
+            return
+        directory = self.directories.get_directory(directory_id)
+        if directory is None or not directory.webhook_url:
+            self._without_webhook[directory_id] = now
+            return
+        with self._lock:  # requests in several threads: still one warning
+            if self.warned:
+                return
+            self.warned = True
+        logger.warning(
+            "events of directory %s wait in the outbox for its webhook, but no dispatcher runs in this process: "
+            "they stay pending until one does. %s",
+            directory_id,
+            self.hint,
+        )

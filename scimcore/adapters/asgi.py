@@ -10,7 +10,11 @@ Mount it in any ASGI framework or run it with any ASGI server::
 Owns: the ASGI side of a request — the scope's ``root_path``, ``path``, headers, scheme and server; the body,
 read from ``http.request`` messages up to the bound (a ``Content-Length`` above it is refused before reading,
 a streamed body is cut at it: 413); a client that disconnects before its body is complete, dropped unserved;
-lifespan events, acknowledged after the ``on_startup`` / ``on_shutdown`` hooks; running a blocking store's
+the ``lifespan`` scope — the ``on_startup`` / ``on_shutdown`` hooks, and the webhook dispatcher of a store
+with an event outbox, started after the start-up hooks and stopped before the shutdown hooks (``dispatch=False``
+leaves it to another process), ``startup.failed`` / ``shutdown.failed`` when either raises; the same
+dispatcher for a host application's own lifespan (:meth:`ScimASGI.dispatching`), since Starlette and
+FastAPI do not run a mounted application's lifespan; running a blocking store's
 request in a worker thread (``asyncio.to_thread``) so the event loop never waits on I/O; writing the
 :class:`~scimcore.transport.ScimResponse` as ``http.response.*`` messages; the ``scimcore.access`` record
 (:mod:`scimcore.adapters.access`; ``log_bodies=True`` adds redacted bodies at DEBUG).
@@ -22,15 +26,37 @@ This module translates only; ``import scimcore`` does not import it (it loads :m
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
-from typing import Any
+import importlib.util
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 from scimcore.adapters.access import AccessLog
-from scimcore.adapters.common import AdapterOptions, OptionAttributes, build_request, locate
+from scimcore.adapters.common import (
+    AdapterOptions,
+    OptionAttributes,
+    build_request,
+    event_outbox,
+    install_undelivered_warning,
+    locate,
+)
 from scimcore.errors import ScimError
 from scimcore.service import ScimService, error_response
 from scimcore.store.port import DEFAULT_DIRECTORY
 from scimcore.transport import ScimRequest, ScimResponse
+
+if TYPE_CHECKING:
+    from scimcore.dispatch import DispatchConfig, Dispatcher
+
+logger = logging.getLogger("scimcore")
+
+UNDELIVERED_HINT = (
+    "Serve the ScimASGI app with its lifespan on (it starts one), enter `async with scim_app.dispatching():` "
+    "in your application's lifespan (Starlette and FastAPI do not run a mounted app's lifespan), or pass "
+    "dispatch=False when another process delivers them (`scimcore serve` on the same database). "
+    "The dispatcher needs httpx: pip install 'scimcore[server]'."
+)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -43,7 +69,14 @@ class _Disconnected(Exception):
 
 
 class ScimASGI(OptionAttributes):
-    """ASGI application: ``prefix`` is the path of the SCIM root (``/scim/v2``) below the mount point."""
+    """ASGI application: ``prefix`` is the path of the SCIM root (``/scim/v2``) below the mount point.
+
+    When the service's store keeps an event outbox (the SQL and memory stores do), the application's
+    lifespan runs a :class:`~scimcore.dispatch.Dispatcher` that delivers the directories' webhooks, tuned by
+    ``dispatch_config``; ``dispatch=False`` leaves delivery to another process.  Mounted in Starlette or
+    FastAPI, whose lifespan does not reach a mounted application, enter :meth:`dispatching` in the host's
+    own lifespan instead.  Without a running dispatcher, the first webhook event written is warned of once.
+    """
 
     def __init__(
         self,
@@ -58,6 +91,8 @@ class ScimASGI(OptionAttributes):
         on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
         log_bodies: bool = False,
         public_url: str | None = None,
+        dispatch: bool = True,
+        dispatch_config: DispatchConfig | None = None,
     ) -> None:
         self.service = service
         self.options = AdapterOptions.of(
@@ -74,6 +109,14 @@ class ScimASGI(OptionAttributes):
         self.on_startup = list(on_startup)
         self.on_shutdown = list(on_shutdown)
         self.access = AccessLog(log_bodies=self.options.log_bodies)
+        self.dispatch = dispatch and event_outbox(service)
+        self.dispatch_config = dispatch_config
+        self.dispatcher: Dispatcher | None = None  # the running dispatcher, while one runs
+        self._dispatch_task: asyncio.Task[None] | None = None
+        if event_outbox(service):
+            service.subscribers.append(self._wake_dispatcher)
+            if dispatch:
+                install_undelivered_warning(service, UNDELIVERED_HINT)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection scope."""
@@ -84,17 +127,91 @@ class ScimASGI(OptionAttributes):
             await self._lifespan(receive, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
+        """The ASGI lifespan protocol: start-up hooks then the dispatcher; at shutdown, the reverse."""
+        started = False
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                for hook in self.on_startup:
-                    await hook()
+                try:
+                    for hook in self.on_startup:
+                        await hook()
+                    if self.dispatch and not _httpx_installed():
+                        logger.info("no webhook dispatcher started: it needs httpx (pip install 'scimcore[server]')")
+                    elif self.dispatch:
+                        started = await self._start_dispatcher()
+                except Exception as exc:  # noqa: BLE001 - reported to the server, which then refuses to start
+                    await send({"type": "lifespan.startup.failed", "message": _failure(exc)})
+                    return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                for hook in self.on_shutdown:
-                    await hook()
+                try:
+                    if started:
+                        await self._stop_dispatcher()
+                    for hook in self.on_shutdown:
+                        await hook()
+                except Exception as exc:  # noqa: BLE001 - reported to the server
+                    await send({"type": "lifespan.shutdown.failed", "message": _failure(exc)})
+                    return
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    @asynccontextmanager
+    async def dispatching(self) -> AsyncIterator[Dispatcher | None]:
+        """Run the webhook dispatcher while the block runs; for a host application's own lifespan.
+
+        Starlette and FastAPI do not run a mounted application's lifespan, so enter this in theirs::
+
+            @asynccontextmanager
+            async def lifespan(app):
+                async with scim_app.dispatching():
+                    yield
+
+        Yields the dispatcher, or ``None`` when one already runs for this application (its own lifespan
+        started it) or the store keeps no event outbox.  Leaving the block stops it: deliveries under way
+        get ``timeout_seconds`` to finish, and one cut short is made again later (the outbox is durable).
+        Needs httpx (the ``server`` extra).
+        """
+        if not event_outbox(self.service):
+            yield None
+            return
+        if not _httpx_installed():
+            raise RuntimeError("webhook delivery needs httpx: pip install 'scimcore[server]'")
+        if not await self._start_dispatcher():
+            yield None
+            return
+        try:
+            yield self.dispatcher
+        finally:
+            await self._stop_dispatcher()
+
+    async def _start_dispatcher(self) -> bool:
+        """Start a dispatcher on the store's outbox; ``False`` when one already runs for this application."""
+        if self._dispatch_task is not None:
+            return False
+        from scimcore.dispatch import Dispatcher
+
+        store: Any = self.service.store  # an Outbox and a DirectoryStore: see event_outbox
+        dispatcher = Dispatcher(store, store, config=self.dispatch_config)
+        self.dispatcher = dispatcher
+        self._dispatch_task = asyncio.get_running_loop().create_task(dispatcher.run())
+        return True
+
+    async def _stop_dispatcher(self) -> None:
+        """Stop the running dispatcher and wait for it (a delivery cut short is retried later)."""
+        dispatcher, task = self.dispatcher, self._dispatch_task
+        if dispatcher is None or task is None:
+            return
+        dispatcher.stop()
+        try:
+            await task
+        finally:
+            self.dispatcher, self._dispatch_task = None, None
+
+    def _wake_dispatcher(self, _event: object) -> None:
+        """A subscriber: a committed change made events, so the running dispatcher looks for them now."""
+        dispatcher = self.dispatcher
+        if dispatcher is not None:
+            dispatcher.wake()
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = self.access.start()
@@ -166,6 +283,16 @@ class ScimASGI(OptionAttributes):
         headers.append((b"content-length", str(len(response.body)).encode("latin-1")))
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": response.body})
+
+
+def _httpx_installed() -> bool:
+    """Whether httpx, which the dispatcher sends webhooks with, can be imported (the ``server`` extra)."""
+    return importlib.util.find_spec("httpx") is not None
+
+
+def _failure(exc: Exception) -> str:
+    """A lifespan failure message: the exception's type and text (the server logs it)."""
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _headers(scope: Scope) -> dict[str, str]:

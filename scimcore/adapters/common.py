@@ -4,8 +4,9 @@ Owns: :class:`AdapterOptions` (the keyword options of :class:`~scimcore.adapters
 :class:`~scimcore.adapters.wsgi.ScimWSGI`, normalised once), the mount prefix (:func:`normalise_prefix`,
 :func:`strip_prefix`), tenant routing (:func:`locate`: the prefix, then ``/<directory>/...`` by the service's
 :func:`~scimcore.service.routing.split_directory`, and the 404 outside either), the base URL of the SCIM root
-(:func:`base_url`, from ``Host`` or, only when a trusted proxy sets them, ``X-Forwarded-*``) and the
-:class:`~scimcore.transport.ScimRequest` itself (:func:`build_request`).
+(:func:`base_url`, from ``Host`` or, only when a trusted proxy sets them, ``X-Forwarded-*``), the
+:class:`~scimcore.transport.ScimRequest` itself (:func:`build_request`), and whether the service's events
+wait for a webhook dispatcher (:func:`event_outbox`, :func:`install_undelivered_warning`).
 Must not: read bodies, talk to a server or hold a SCIM rule; which first segment names a directory is the
 service's routing rule, re-exported here (:data:`ROOT_ENDPOINTS`, :func:`split_directory`), not copied.
 """
@@ -15,10 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from scimcore.emitter import UndeliveredEvents
 from scimcore.errors import NotFound, PayloadTooLarge
 from scimcore.service import ScimService
 from scimcore.service.routing import ROOT_ENDPOINTS, directory_endpoints, split_directory
 from scimcore.store.port import DEFAULT_DIRECTORY
+from scimcore.store.ports import DirectoryStore, Outbox
 from scimcore.transport import ScimRequest
 
 __all__ = [
@@ -28,11 +31,13 @@ __all__ = [
     "Target",
     "base_url",
     "build_request",
+    "event_outbox",
     "locate",
     "normalise_prefix",
     "normalise_public_url",
     "split_directory",
     "strip_prefix",
+    "install_undelivered_warning",
 ]
 
 
@@ -220,3 +225,21 @@ class OptionAttributes:
     def default_directory(self) -> str | None:
         """The directory served at the prefix itself (:attr:`AdapterOptions.default_directory`)."""
         return self.options.default_directory
+
+
+def event_outbox(service: ScimService) -> bool:
+    """Whether the service writes events to an outbox a webhook dispatcher delivers from.
+
+    That takes a store with both an :class:`~scimcore.store.ports.Outbox` and directories (whose webhooks
+    the events go to), and a service that emits events.
+    """
+    store = service.store
+    return service.emit_events and isinstance(store, Outbox) and isinstance(store, DirectoryStore)
+
+
+def install_undelivered_warning(service: ScimService, hint: str) -> None:
+    """Have ``service`` warn once when webhook events wait and no dispatcher runs (``hint``: how to start one)."""
+    if event_outbox(service) and not any(isinstance(s, UndeliveredEvents) for s in service.subscribers):
+        store = service.store
+        assert isinstance(store, DirectoryStore)
+        service.subscribers.append(UndeliveredEvents(store, hint))

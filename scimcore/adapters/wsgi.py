@@ -12,7 +12,9 @@ latin-1), ``HTTP_*`` and ``CONTENT_TYPE`` headers, ``wsgi.url_scheme``, ``SERVER
 the body, read from ``wsgi.input`` up to the bound (``CONTENT_LENGTH`` bytes, never more; without it only
 when the server sets ``wsgi.input_terminated``; above the bound: 413); the status line with its reason
 phrase and the response headers for ``start_response``; the ``scimcore.access`` record
-(:mod:`scimcore.adapters.access`; ``log_bodies=True`` adds redacted bodies at DEBUG).
+(:mod:`scimcore.adapters.access`; ``log_bodies=True`` adds redacted bodies at DEBUG).  WSGI has no lifespan,
+so this adapter starts no webhook dispatcher: it warns once when webhook events wait with none running
+(``warn_undelivered=False`` when another process delivers them).
 Must not: hold a SCIM rule or repeat what both adapters share — options, the prefix, ``/<directory>/``
 routing and the base URL come from :mod:`scimcore.adapters.common`; everything else is the service's.
 This module translates only.
@@ -25,13 +27,25 @@ from http import HTTPStatus
 from typing import Any
 
 from scimcore.adapters.access import AccessLog
-from scimcore.adapters.common import AdapterOptions, OptionAttributes, build_request, locate
+from scimcore.adapters.common import (
+    AdapterOptions,
+    OptionAttributes,
+    build_request,
+    install_undelivered_warning,
+    locate,
+)
 from scimcore.errors import ScimError
 from scimcore.service import ScimService, error_response
 from scimcore.store.port import DEFAULT_DIRECTORY
 from scimcore.transport import ScimRequest, ScimResponse
 
 StartResponse = Callable[..., Any]
+
+UNDELIVERED_HINT = (
+    "A WSGI application has no lifespan to start one: run `scimcore serve` on the same database beside it, "
+    "or run a scimcore.dispatch.Dispatcher in a thread (see the frameworks guide); pass warn_undelivered=False "
+    "when another process delivers them."
+)
 
 
 class ScimWSGI(OptionAttributes):
@@ -48,6 +62,7 @@ class ScimWSGI(OptionAttributes):
         default_directory: str | None = DEFAULT_DIRECTORY,
         log_bodies: bool = False,
         public_url: str | None = None,
+        warn_undelivered: bool = True,
     ) -> None:
         self.service = service
         self.options = AdapterOptions.of(
@@ -61,6 +76,8 @@ class ScimWSGI(OptionAttributes):
             public_url=public_url,
         )
         self.access = AccessLog(log_bodies=self.options.log_bodies)
+        if warn_undelivered:
+            install_undelivered_warning(service, UNDELIVERED_HINT)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Serve one WSGI request."""

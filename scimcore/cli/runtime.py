@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import errno
 import json
+import os
+import re
 import socket
 from typing import Any
 
@@ -54,29 +56,99 @@ def open_store(database: str, *, migrate: bool = True) -> Store:
 
 
 def database_error(database: str, exc: Exception) -> click.ClickException:
-    """One clear message for a database that cannot be opened; for PostgreSQL, where it was looked for."""
-    if database.startswith(("postgresql:", "postgres:", "postgresql+psycopg:")) and _is_connection_error(exc):
-        from sqlalchemy.engine import make_url
+    """One line for a database that cannot be opened: what went wrong, what to fix, the URL (password masked).
 
-        url = make_url(database.replace("postgres://", "postgresql://", 1))
-        where = f"{url.host or 'localhost'}:{url.port or 5432}"
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    The driver's own first line is kept as the reason; SQLAlchemy's traceback and its "Background on this
+    error" link never are.  The cases a first run meets each get their own advice: a SQLite file whose folder
+    does not exist, a PostgreSQL host that is not found, a server refusing the connection, a user it does not
+    accept (an unknown role, a wrong password) and a database it does not have.
+    """
+    shown = _redact(database)
+    reason = _reason(exc)
+    text = str(getattr(exc, "orig", None) or exc).lower()  # every line: libpq lists each address it tried
+    fix = f"correct --database / SCIMCORE_DATABASE ({shown})"
+    if database.startswith("sqlite:"):
+        folder = _sqlite_folder(database)
+        if folder is not None and not os.path.isdir(folder):
+            return click.ClickException(
+                f"cannot open the SQLite database: its folder {folder} does not exist. "
+                f"Create it (`mkdir -p {folder}`) or {fix}."
+            )
+        return click.ClickException(f"cannot open the SQLite database {shown}: {reason}. Check the path, or {fix}.")
+    if not _is_connection_error(exc):
+        return click.ClickException(f"cannot open database {shown}: {reason}")
+    where, user, name = _postgres_parts(database)
+    host, port = where.rsplit(":", 1)
+    if "failed to resolve host" in text or "could not translate host name" in text or "name or service" in text:
         return click.ClickException(
-            f"cannot reach PostgreSQL at {where} ({reason}).\n"
-            f"Start it (for example `pg_ctlcluster <version> main start`, `systemctl start postgresql`, or "
-            f"`docker run -d -p {url.port or 5432}:5432 -e POSTGRES_PASSWORD=... postgres:16`), "
-            f"or correct --database / SCIMCORE_DATABASE ({_redact(database)})."
+            f"cannot find the PostgreSQL host {host}: no such name. Correct the host in --database / "
+            f"SCIMCORE_DATABASE ({shown})."
         )
-    return click.ClickException(f"cannot open database {_redact(database)}: {type(exc).__name__}: {exc}")
+    if "password authentication failed" in text or ("role" in text and "does not exist" in text):
+        what = "a wrong password" if "password" in text else "no such role"
+        return click.ClickException(
+            f"PostgreSQL at {where} refused user {user!r} ({what}). Correct the user or password in "
+            f"--database / SCIMCORE_DATABASE ({shown}), or create the role (`createuser --pwprompt {user}`)."
+        )
+    if "database" in text and "does not exist" in text:
+        return click.ClickException(
+            f"PostgreSQL at {where} has no database {name!r}. Create it (`createdb -h {host} -p {port} -U {user} "
+            f"{name}`) or {fix}."
+        )
+    if "connection refused" in text:
+        return click.ClickException(
+            f"cannot reach PostgreSQL at {where}: connection refused (nothing listens there). Start it (for example "
+            f"`systemctl start postgresql`, or `docker run -d -p {port}:5432 -e POSTGRES_PASSWORD=... postgres:16`)"
+            f", or correct the host and port in --database / SCIMCORE_DATABASE ({shown})."
+        )
+    return click.ClickException(
+        f"cannot reach PostgreSQL at {where} ({reason}). Start it, or correct --database / SCIMCORE_DATABASE ({shown})."
+    )
+
+
+def _reason(exc: Exception) -> str:
+    """The driver's message without SQLAlchemy's wrapping: its first line, or the most telling line after it."""
+    lines = [line.strip() for line in str(getattr(exc, "orig", None) or exc).splitlines() if line.strip()]
+    lines = [line for line in lines if "sqlalche.me" not in line]
+    if not lines:
+        return type(exc).__name__
+    for line in lines:  # libpq's server message ("FATAL:  role ... does not exist") says more than its preamble
+        if "FATAL:" in line:
+            return re.sub(r"\s+", " ", line.split("FATAL:", 1)[1]).strip()
+    return lines[0]
+
+
+def _sqlite_folder(database: str) -> str | None:
+    """The folder of a ``sqlite:///path`` file (``None`` for an in-memory SQLite database)."""
+    path = database.split(":///", 1)[1].split("?", 1)[0] if ":///" in database else ""
+    if not path or path == ":memory:":
+        return None
+    return os.path.dirname(os.path.abspath(path))
+
+
+def _postgres_parts(database: str) -> tuple[str, str, str]:
+    """``host:port``, the user and the database name a PostgreSQL URL names (libpq's defaults where absent)."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(database.replace("postgres://", "postgresql://", 1))
+    except Exception:  # noqa: BLE001 - a URL SQLAlchemy cannot read still gets a message
+        return "localhost:5432", "postgres", "postgres"
+    user = url.username or os.environ.get("PGUSER") or os.environ.get("USER") or "postgres"
+    host = (url.host or "localhost").rpartition("@")[2]  # an unescaped "@" in a password leaves a piece here
+    return f"{host}:{url.port or 5432}", user, url.database or user
 
 
 def _is_connection_error(exc: Exception) -> bool:
-    """Whether ``exc`` says the server could not be reached (not a wrong query or schema)."""
+    """Whether ``exc`` says no connection was made (not a wrong query or schema)."""
     try:
         from sqlalchemy.exc import OperationalError
     except ImportError:  # pragma: no cover - SqlStore needs SQLAlchemy anyway
         return False
-    return isinstance(exc, OperationalError) and "connect" in str(exc).lower()
+    text = str(exc).lower()
+    return isinstance(exc, OperationalError) and any(
+        word in text for word in ("connect", "resolve host", "translate host name")
+    )
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -109,12 +181,15 @@ def check_port_free(host: str, port: int) -> None:
 
 
 def _redact(url: str) -> str:
-    """A database URL with any password hidden."""
+    """A database URL with any password hidden: in the user part (up to its last ``@``) and in ``password=``."""
     head, sep, tail = url.partition("://")
-    if "@" in tail and ":" in tail.split("@", 1)[0]:
-        user = tail.split("@", 1)[0].split(":", 1)[0]
-        return f"{head}{sep}{user}:***@{tail.split('@', 1)[1]}"
-    return url
+    location, qmark, query = tail.partition("?")
+    userinfo, at, rest = location.rpartition("@")
+    if at and ":" in userinfo:
+        location = f"{userinfo.split(':', 1)[0]}:***@{rest}"
+    if qmark:
+        query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", query)
+    return f"{head}{sep}{location}{qmark}{query}"
 
 
 

@@ -1,17 +1,17 @@
 """``scimcore serve``: a SCIM 2.0 server on uvicorn, with the event dispatcher beside it.
 
-Owns: the server's options, building the service, the ASGI app and the dispatcher from them, and the
-start-up banner (the endpoint, the Entra tenant URL and a generated token shown once).
+Owns: the server's options, building the service and the ASGI app from them (the app's lifespan runs the
+webhook dispatcher of a database's outbox: the one dispatcher of the process), and the start-up banner
+(the endpoint, the Entra tenant URL and a generated token shown once).
 Must not: hold SCIM rules (the service does) or import uvicorn before the command runs.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
 
 import click
@@ -38,7 +38,6 @@ from scimcore.limits import RateLimit
 from scimcore.service import ScimService, ServiceConfig
 from scimcore.store.memory import MemoryStore
 from scimcore.store.port import DEFAULT_DIRECTORY
-from scimcore.store.ports import Outbox
 from scimcore.transport import ScimRequest
 
 
@@ -129,32 +128,12 @@ def serve(
     # In memory, nothing outside this process could ever read the event log: keep no events there.
     emit_events = not isinstance(store, MemoryStore)
     service = ScimService(store, authenticator=authenticator, config=limits, emit_events=emit_events)
-    startup: list[Callable[[], Awaitable[None]]] = []
-    shutdown: list[Callable[[], Awaitable[None]]] = []
-    if directory_store is not None and isinstance(store, Outbox):
-        from scimcore.dispatch import Dispatcher
-
-        dispatcher = Dispatcher(store, directory_store)
-        service.subscribers.append(lambda _event: dispatcher.wake())
-        tasks: list[asyncio.Task[None]] = []
-
-        async def start_dispatcher() -> None:
-            tasks.append(asyncio.get_running_loop().create_task(dispatcher.run()))
-
-        async def stop_dispatcher() -> None:
-            dispatcher.stop()
-            for task in tasks:
-                await task
-
-        startup.append(start_dispatcher)
-        shutdown.append(stop_dispatcher)
+    # The app's lifespan (uvicorn runs it: lifespan="on") starts and stops the webhook dispatcher.
     app = ScimASGI(
         service,
         prefix=SCIM_PREFIX,
         trust_forwarded=trust_forwarded,
         directories=True,
-        on_startup=startup,
-        on_shutdown=shutdown,
         log_bodies=log_bodies,
         public_url=root + SCIM_PREFIX if public_url else None,
     )

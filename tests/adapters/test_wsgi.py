@@ -112,3 +112,65 @@ def test_non_ascii_path_is_decoded() -> None:
     status, _, body = _call(ScimWSGI(make_service()), REQUEST_METHOD="GET", PATH_INFO=raw)
     assert status == "404 Not Found"
     assert "caf\u00e9" in json.loads(body)["detail"]
+
+
+# -- webhook events and the dispatcher -------------------------------------------------------------
+
+
+def _create_user(app: ScimWSGI, name: str) -> None:
+    body = json.dumps({"schemas": [USER_SCHEMA], "userName": name}).encode()
+    status, _, _ = _call(app, **{"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))})
+    assert status.startswith("201")
+
+
+def test_waiting_webhook_events_are_warned_of_once(caplog: pytest.LogCaptureFixture) -> None:
+    """WSGI starts no dispatcher: the first webhook event written with none running logs one warning."""
+    from tests.adapters.test_lifespan import service_with_webhook
+
+    app = ScimWSGI(service_with_webhook("https://hooks.example.com/scim"))
+    with caplog.at_level("WARNING", logger="scimcore"):
+        _create_user(app, "alice")
+        _create_user(app, "bob")
+    warnings = [r.getMessage() for r in caplog.records if "no dispatcher runs" in r.getMessage()]
+    assert len(warnings) == 1 and "in a thread" in warnings[0] and "scimcore serve" in warnings[0]
+
+
+def test_warn_undelivered_false_is_quiet(caplog: pytest.LogCaptureFixture) -> None:
+    """``warn_undelivered=False`` (another process delivers) logs no warning."""
+    from tests.adapters.test_lifespan import service_with_webhook
+
+    app = ScimWSGI(service_with_webhook("https://hooks.example.com/scim"), warn_undelivered=False)
+    with caplog.at_level("WARNING", logger="scimcore"):
+        _create_user(app, "alice")
+    assert not [r for r in caplog.records if "no dispatcher runs" in r.getMessage()]
+
+
+def test_a_dispatcher_in_a_thread_delivers_what_the_wsgi_app_writes() -> None:
+    """The frameworks guide's recipe: a dispatcher in its own thread, woken by writes, stopped from outside."""
+    import asyncio
+    import threading
+    import time
+
+    from scimcore.dispatch import DispatchConfig, Dispatcher
+    from tests.adapters.test_lifespan import service_with_webhook
+    from tests.test_directory_sync import Receiver
+
+    receiver = Receiver()
+    try:
+        service = service_with_webhook(receiver.url)
+        store: Any = service.store
+        dispatcher = Dispatcher(store, store, config=DispatchConfig(poll_seconds=30))  # only a wake can be quick
+        service.subscribers.append(lambda _event: dispatcher.wake())
+        thread = threading.Thread(target=asyncio.run, args=(dispatcher.run(),), daemon=True)
+        thread.start()
+        time.sleep(0.2)  # the dispatcher is now waiting for a wake (or 30 s)
+        _create_user(ScimWSGI(service), "alice")
+        deadline = time.monotonic() + 10
+        while not receiver.events and time.monotonic() < deadline:
+            time.sleep(0.02)
+        dispatcher.stop()
+        thread.join(timeout=10)
+    finally:
+        receiver.close()
+    assert [event["type"] for event in receiver.events] == ["user.created"]
+    assert not thread.is_alive()

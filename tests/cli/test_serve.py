@@ -86,3 +86,32 @@ def test_h_is_help_and_serve_help_names_the_database_variable() -> None:
     result = CliRunner().invoke(main, ["serve", "-h"])
     assert result.exit_code == 0 and "SCIMCORE_DATABASE" in result.output
     assert CliRunner().invoke(main, ["-h"]).output == CliRunner().invoke(main, ["--help"]).output
+
+
+def test_serve_runs_exactly_one_dispatcher(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app ``serve`` runs starts one webhook dispatcher in its lifespan, and stops it at shutdown."""
+    import asyncio
+    import logging
+
+    from scimcore.emitter import dispatchers_running
+    from tests.adapters.test_lifespan import Lifespan
+
+    uvicorn = pytest.importorskip("uvicorn")
+    captured: list[object] = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, *a, **k: captured.append(self.config.app))
+    log = logging.getLogger("scimcore")  # serve points scimcore's log at its stderr: put it back afterwards
+    monkeypatch.setattr(log, "handlers", list(log.handlers))
+    monkeypatch.setattr(log, "propagate", log.propagate)
+    monkeypatch.setattr(log, "level", log.level)
+    args = ["serve", "--database", f"sqlite:///{tmp_path / 'one.db'}", "--port", "0", "--token", "t" * 24]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+
+    async def go() -> list[int]:
+        lifespan = Lifespan(captured[0])
+        await lifespan.startup()
+        running = dispatchers_running()
+        await lifespan.shutdown()
+        return [running, dispatchers_running()]
+
+    assert asyncio.run(go()) == [1, 0]
