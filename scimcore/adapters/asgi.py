@@ -2,10 +2,13 @@
 
 Mount it in any ASGI framework or run it with any ASGI server::
 
-    from scimcore import MemoryStore, ScimService
+    import os
+
+    from scimcore import BearerTokens, MemoryStore, ScimService
     from scimcore.asgi import ScimASGI
 
-    app = ScimASGI(ScimService(MemoryStore()), prefix="/scim/v2")
+    service = ScimService(MemoryStore(), authenticator=BearerTokens([os.environ["SCIMCORE_TOKEN"]]))
+    app = ScimASGI(service, prefix="/scim/v2")
 
 Owns: the ASGI side of a request — the scope's ``root_path``, ``path``, headers, scheme and server; the body,
 read from ``http.request`` messages up to the bound (a ``Content-Length`` above it is refused before reading,

@@ -2,10 +2,13 @@
 
 Mount it under Flask, Django or any WSGI server::
 
-    from scimcore import MemoryStore, ScimService
+    import os
+
+    from scimcore import BearerTokens, MemoryStore, ScimService
     from scimcore.wsgi import ScimWSGI
 
-    app = ScimWSGI(ScimService(MemoryStore()), prefix="/scim/v2")
+    service = ScimService(MemoryStore(), authenticator=BearerTokens([os.environ["SCIMCORE_TOKEN"]]))
+    app = ScimWSGI(service, prefix="/scim/v2")
 
 Owns: the WSGI side of a request — the environ's ``SCRIPT_NAME``, ``PATH_INFO`` (decoded from PEP 3333's
 latin-1), ``HTTP_*`` and ``CONTENT_TYPE`` headers, ``wsgi.url_scheme``, ``SERVER_NAME`` and ``SERVER_PORT``;
