@@ -27,8 +27,10 @@ builds error bodies.
     │   └── Uniqueness         scimType uniqueness
     ├── PreconditionFailed (412)
     ├── PayloadTooLarge (413)
+    ├── UriTooLong (414)       the query string is over the adapter's bound (RFC 9110 §15.5.15)
     ├── UnsupportedMediaType (415)
     ├── TooManyRequests (429)
+    ├── HeadersTooLarge (431)  the request's header fields are over the adapter's bound (RFC 6585 §5)
     ├── InternalError (500)    detail never carries internal text
     ├── NotImplementedYet (501)
     ├── ServiceUnavailable (503)   Retry-After: the database cannot be reached now
@@ -186,6 +188,12 @@ class PayloadTooLarge(ScimError):
     status = 413
 
 
+class UriTooLong(ScimError):
+    """The request target is longer than the service is willing to read (RFC 9110 §15.5.15)."""
+
+    status = 414
+
+
 class UnsupportedMediaType(ScimError):
     """The request body is not JSON."""
 
@@ -196,6 +204,12 @@ class TooManyRequests(ScimError):
     """Rate limit exceeded; ``Retry-After`` says when to come back."""
 
     status = 429
+
+
+class HeadersTooLarge(ScimError):
+    """The request's header fields are larger than the service is willing to read (RFC 6585 §5)."""
+
+    status = 431
 
 
 class InternalError(ScimError):

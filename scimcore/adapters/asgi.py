@@ -35,11 +35,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, 
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from scimcore.adapters import common
 from scimcore.adapters.access import AccessLog
 from scimcore.adapters.common import (
     AdapterOptions,
     OptionAttributes,
     build_request,
+    check_head,
+    drains,
     event_outbox,
     install_undelivered_warning,
     locate,
@@ -254,10 +257,14 @@ class ScimASGI(OptionAttributes):
         path: str = scope["path"]
         if root_path and path.startswith(root_path):
             path = path[len(root_path) :]
+        check_head(scope.get("raw_path") or path, scope.get("query_string", b""), headers)
         target = locate(self.options, path, root_path)
         bound = self.options.max_body_bytes
         length = headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > bound:
+        announced = int(length) if length is not None and length.isdigit() else None
+        if announced is not None and announced > bound:
+            if drains(headers, announced):
+                await _drain(receive, 0)
             raise self.options.too_large()
         body = bytearray()
         more = True
@@ -266,9 +273,11 @@ class ScimASGI(OptionAttributes):
             if message["type"] == "http.disconnect":
                 raise _Disconnected()
             body.extend(message.get("body", b""))
-            if len(body) > bound:
-                raise self.options.too_large()
             more = message.get("more_body", False)
+            if len(body) > bound:
+                if more and drains(headers, announced):
+                    await _drain(receive, len(body))
+                raise self.options.too_large()
         return build_request(
             self.options,
             target,
@@ -296,6 +305,17 @@ def _httpx_installed() -> bool:
 def _failure(exc: Exception) -> str:
     """A lifespan failure message: the exception's type and text (the server logs it)."""
     return f"{type(exc).__name__}: {exc}"
+
+
+async def _drain(receive: Receive, read: int) -> None:
+    """Read and drop the rest of a refused body, up to :data:`~scimcore.adapters.common.DRAIN_BYTES` in all."""
+    while read <= common.DRAIN_BYTES:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Disconnected()
+        read += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 def _headers(scope: Scope) -> dict[str, str]:

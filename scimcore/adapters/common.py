@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from scimcore.emitter import UndeliveredEvents
-from scimcore.errors import NotFound, PayloadTooLarge
+from scimcore.errors import HeadersTooLarge, NotFound, PayloadTooLarge, UriTooLong
 from scimcore.service import ScimService
 from scimcore.service.routing import ROOT_ENDPOINTS, directory_endpoints, split_directory
 from scimcore.store.port import DEFAULT_DIRECTORY
@@ -31,6 +31,8 @@ __all__ = [
     "Target",
     "base_url",
     "build_request",
+    "check_head",
+    "drains",
     "event_outbox",
     "locate",
     "normalise_prefix",
@@ -148,6 +150,47 @@ class Target:
     root: str
     named: str = ""
     """``/<directory>`` when the path named its directory, else ``""``: what follows the SCIM root in URLs."""
+
+
+MAX_TARGET_BYTES = 32_768
+"""The longest request target (path and query string) served; longer is 414 (RFC 9110 §15.5.15).
+
+RFC 9110 §4.1 asks for at least 8,000 octets; the longest filter the service takes (8,192 characters,
+:class:`~scimcore.filter.parser.FilterLimits`) fits even percent-encoded as ASCII."""
+
+MAX_HEADER_BYTES = 32_768
+"""The most header bytes (names and values) a request may carry; more is 431 (RFC 6585 §5)."""
+
+DRAIN_BYTES = 64 * 1024 * 1024
+"""How much of a body over the bound is still read, and thrown away, before the 413 is sent.
+
+A client that sends its whole body before it reads the answer (most do) would otherwise find the
+connection reset and never see the 413.  A body announced or sent beyond this is answered at once, and
+the connection closed, as the server decides.  A client that sent ``Expect: 100-continue`` has sent no
+body yet and is answered at once."""
+
+
+def check_head(path: str | bytes, query: str | bytes, headers: Mapping[str, str]) -> None:
+    """Refuse a request target over :data:`MAX_TARGET_BYTES` (414) or headers over :data:`MAX_HEADER_BYTES` (431)."""
+    target = len(path) + len(query) + 1
+    if target > MAX_TARGET_BYTES:
+        raise UriTooLong(
+            f"The request target is {target} bytes long; this service provider reads at most {MAX_TARGET_BYTES}. "
+            "Send a long filter in the body of a POST to .search (RFC 7644 §3.4.3)."
+        )
+    size = sum(len(name) + len(value) for name, value in headers.items())
+    if size > MAX_HEADER_BYTES:
+        raise HeadersTooLarge(
+            f"The request's header fields are {size} bytes long; this service provider reads at most "
+            f"{MAX_HEADER_BYTES}."
+        )
+
+
+def drains(headers: Mapping[str, str], announced: int | None) -> bool:
+    """Whether a refused body is read to its end before the 413 (see :data:`DRAIN_BYTES`)."""
+    if "100-continue" in headers.get("expect", "").lower():
+        return False
+    return announced is None or announced <= DRAIN_BYTES
 
 
 def locate(options: AdapterOptions, path: str, mount: str = "") -> Target:

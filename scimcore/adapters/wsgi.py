@@ -25,15 +25,18 @@ This module translates only.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
+from scimcore.adapters import common
 from scimcore.adapters.access import AccessLog
 from scimcore.adapters.common import (
     AdapterOptions,
     OptionAttributes,
     build_request,
+    check_head,
+    drains,
     install_undelivered_warning,
     locate,
 )
@@ -110,8 +113,9 @@ class ScimWSGI(OptionAttributes):
 
     def _request(self, environ: dict[str, Any]) -> ScimRequest:
         headers = _headers(environ)
+        check_head(environ.get("SCRIPT_NAME", "") + _path_info(environ), environ.get("QUERY_STRING", ""), headers)
         target = locate(self.options, _path_info(environ), environ.get("SCRIPT_NAME", "").rstrip("/"))
-        body = self._body(environ)
+        body = self._body(environ, headers)
         server = (environ.get("SERVER_NAME", "localhost"), int(environ.get("SERVER_PORT") or 0) or None)
         return build_request(
             self.options,
@@ -124,11 +128,13 @@ class ScimWSGI(OptionAttributes):
             server=server,
         )
 
-    def _body(self, environ: dict[str, Any]) -> bytes:
+    def _body(self, environ: dict[str, Any], headers: Mapping[str, str]) -> bytes:
         """Read at most the bound: ``CONTENT_LENGTH`` bytes, or up to the end of a dechunked stream.
 
         PEP 3333 forbids reading past ``CONTENT_LENGTH``; servers that dechunk a request without a length
         (gunicorn, werkzeug) say so with ``wsgi.input_terminated``, and then the stream is read to its end.
+        A ``CONTENT_LENGTH`` over the bound is still read, and dropped, up to
+        :data:`~scimcore.adapters.common.DRAIN_BYTES`, so the client is there to read the 413.
         """
         length_text = environ.get("CONTENT_LENGTH") or ""
         try:
@@ -146,10 +152,23 @@ class ScimWSGI(OptionAttributes):
                 if not chunk:
                     return bytes(body)
                 body.extend(chunk)
+            if drains(headers, None):
+                _drain(stream, common.DRAIN_BYTES - len(body))
             raise self.options.too_large()
         if length > bound:
+            if drains(headers, length):
+                _drain(stream, length)
             raise self.options.too_large()
         return bytes(stream.read(length)) if length > 0 else b""
+
+
+def _drain(stream: Any, most: int) -> None:
+    """Read and drop up to ``most`` bytes of ``stream`` (a refused body; see ``common.DRAIN_BYTES``)."""
+    while most > 0:
+        chunk = stream.read(min(65536, most))
+        if not chunk:
+            return
+        most -= len(chunk)
 
 
 def _reason(status: int) -> str:

@@ -160,6 +160,9 @@ def serve(
         lifespan="on",
         server_header=False,
         proxy_headers=False,
+        # A request head up to 1 MiB reaches the adapter, which answers 414 or 431 beyond its own bounds
+        # (scimcore.adapters.common.check_head); h11's default of 16 KiB would close the connection instead.
+        h11_max_incomplete_event_size=1024 * 1024,
     )
     _log_to_stderr(log_level)
     uvicorn.Server(config).run()

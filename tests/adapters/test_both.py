@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import pytest
 
+from scimcore.adapters import common
 from scimcore.adapters.asgi import ScimASGI
 from scimcore.adapters.wsgi import ScimWSGI
 from tests.conftest import TOKEN, USER_SCHEMA, make_service
@@ -453,8 +454,11 @@ def test_streamed_body_over_the_limit_is_413(adapter: Adapter, send: Send) -> No
     assert _json(body)["detail"] == "The request body exceeds 200 bytes."
 
 
-def test_streamed_body_over_the_limit_is_read_no_further(adapter: Adapter, send: Send) -> None:
-    """A streamed body is read only up to the chunk that crosses the bound."""
+def test_streamed_body_over_the_limit_is_read_no_further_than_the_drain_bound(
+    adapter: Adapter, send: Send, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A streamed body over the limit is read, and dropped, only up to DRAIN_BYTES."""
+    monkeypatch.setattr(common, "DRAIN_BYTES", 1000)
     app = adapter(make_service(), prefix="/scim/v2", max_body_bytes=200)
     produced = 0
 
@@ -465,7 +469,49 @@ def test_streamed_body_over_the_limit_is_read_no_further(adapter: Adapter, send:
             yield b" " * 50
 
     assert send(app, "POST", "/scim/v2/Users", chunks=chunks())[0] == 413
-    assert produced <= 5
+    assert produced <= 1000 // 50 + 2
+
+
+def test_a_refused_body_is_read_to_its_end_before_the_413(adapter: Adapter, send: Send) -> None:
+    """A body over the limit but within DRAIN_BYTES is read to its end, so the client hears the 413."""
+    app = adapter(make_service(), prefix="/scim/v2", max_body_bytes=200)
+    produced = 0
+
+    def chunks() -> Iterator[bytes]:
+        nonlocal produced
+        for _ in range(100):
+            produced += 1
+            yield b" " * 50
+
+    assert send(app, "POST", "/scim/v2/Users", chunks=chunks())[0] == 413
+    assert produced == 100
+
+
+def test_an_announced_body_over_the_limit_is_drained_unless_100_continue(adapter: Adapter, send: Send) -> None:
+    """A Content-Length over the bound is read to its end; after Expect: 100-continue nothing is read."""
+    app = adapter(make_service(), prefix="/scim/v2", max_body_bytes=100)
+    headers = {**AUTH, "content-type": "application/json"}
+    assert send(app, "POST", "/scim/v2/Users", body=b" " * 5000, headers=headers)[0] == 413
+    waiting = {**headers, "expect": "100-continue"}
+    assert send(app, "POST", "/scim/v2/Users", unread_length=5000, headers=waiting)[0] == 413
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "status"),
+    [
+        ("filter=" + "a" * 40_000, None, 414),
+        ("", {**AUTH, "x-big": "b" * 40_000}, 431),
+    ],
+    ids=["long-query", "large-headers"],
+)
+def test_an_oversized_head_is_refused_with_its_status(
+    adapter: Adapter, send: Send, query: str, headers: dict[str, str] | None, status: int
+) -> None:
+    """A query string over MAX_TARGET_BYTES is 414 and headers over MAX_HEADER_BYTES are 431, as SCIM errors."""
+    app = adapter(make_service(), prefix="/scim/v2")
+    got, _, body = send(app, "GET", "/scim/v2/Users", query=query, headers=headers)
+    assert got == status
+    assert _json(body)["status"] == str(status) and str(common.MAX_HEADER_BYTES) in _json(body)["detail"]
 
 
 def test_streamed_body_under_the_limit_is_reassembled(app: App, send: Send) -> None:

@@ -115,3 +115,30 @@ def test_serve_runs_exactly_one_dispatcher(tmp_path: Path, monkeypatch: pytest.M
         return [running, dispatchers_running()]
 
     assert asyncio.run(go()) == [1, 0]
+
+
+def _exchange(base: str, head: bytes, body_chunks: int = 0) -> bytes:
+    """Send a raw HTTP/1.1 request (and ``body_chunks`` chunks of 64 KiB) to serve; the status line it answers."""
+    port = int(base.split(":")[2].split("/")[0])
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(head)
+        for _ in range(body_chunks):
+            sock.sendall(b"x" * 65536)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer.split(b"\r\n", 1)[0]
+
+
+def test_oversized_requests_are_answered_not_reset(tmp_path: Path) -> None:
+    """serve answers a 110 KB query 414, 200 KB of headers 431 and a 20 MiB body 413, each read by the client."""
+    token = "oversized-token-0123456789abcdef"
+    auth = f"Authorization: Bearer {token}\r\nHost: x\r\nConnection: close\r\n".encode()
+    with serving(["--database", "memory", "--token", token], tmp_path / "big.log") as base:
+        query = b"GET /scim/v2/Users?filter=" + b"a" * 110_000 + b" HTTP/1.1\r\n" + auth + b"\r\n"
+        assert _exchange(base, query) == b"HTTP/1.1 414 Request-URI Too Long"
+        headers = b"GET /scim/v2/Users HTTP/1.1\r\n" + auth + b"X-Big: " + b"b" * 200_000 + b"\r\n\r\n"
+        assert _exchange(base, headers) == b"HTTP/1.1 431 Request Header Fields Too Large"
+        body = (b"POST /scim/v2/Users HTTP/1.1\r\n" + auth + b"Content-Type: application/scim+json\r\n"
+                + b"Content-Length: %d\r\n\r\n" % (320 * 65536))
+        assert _exchange(base, body, body_chunks=320) == b"HTTP/1.1 413 Request Entity Too Large"
