@@ -40,14 +40,18 @@ service = ScimService(
 )
 
 
+scim_app = ScimASGI(service)
+
+
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-    yield
+    async with scim_app.dispatching():  # FastAPI runs no mounted app's lifespan: webhooks are delivered here
+        yield
     store.close()
 
 
 app = FastAPI(title="Acme", lifespan=lifespan)
-app.mount("/scim/v2", ScimASGI(service))
+app.mount("/scim/v2", scim_app)
 
 
 @app.get("/people")

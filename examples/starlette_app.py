@@ -8,6 +8,8 @@ The SCIM 2.0 API is a :class:`~starlette.routing.Mount` at ``/scim/v2``; Starlet
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -44,9 +46,19 @@ async def teams(request: Request) -> JSONResponse:
     )
 
 
+scim_app = ScimASGI(service)
+
+
+@asynccontextmanager
+async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+    async with scim_app.dispatching():  # Starlette runs no mounted app's lifespan: webhooks are delivered here
+        yield
+
+
 app = Starlette(
     routes=[
         Route("/teams", teams),
-        Mount("/scim/v2", app=ScimASGI(service)),
-    ]
+        Mount("/scim/v2", app=scim_app),
+    ],
+    lifespan=lifespan,
 )
