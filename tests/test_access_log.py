@@ -110,6 +110,21 @@ def test_the_idps_request_id_is_logged(
     assert f"request_id={value}" in record.getMessage()
 
 
+def test_dropped_members_are_counted_in_the_record(
+    make: Callable[..., Send], records: pytest.LogCaptureFixture
+) -> None:
+    """A write that dropped unknown members says how many, as a field and in the message; others do not."""
+    send = make()
+    send("POST", "/scim/v2/Groups", headers=AUTH, json={
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "staff",
+        "members": [{"value": "ghost-1"}, {"value": "ghost-2"}]})
+    send("GET", "/scim/v2/Groups", headers=AUTH)
+    dropped, listed = _access(records)
+    assert dropped.dropped_members == 2  # type: ignore[attr-defined]
+    assert "dropped_members=2" in dropped.getMessage()
+    assert not hasattr(listed, "dropped_members") and "dropped_members" not in listed.getMessage()
+
+
 def test_errors_are_logged_with_their_status(make: Callable[..., Send], records: pytest.LogCaptureFixture) -> None:
     """A 401, a 404 outside the prefix and a 413 from the adapter's own checks are each logged."""
     send = make(max_body_bytes=10)

@@ -11,6 +11,8 @@ Every record carries these attributes (``extra=``), so a JSON formatter or a log
 ``directory``  the directory the request addressed, when known
 ``request_id`` the identity provider's correlation header when sent: ``client-request-id`` (Microsoft Entra
                ID), ``x-request-id``, ``x-correlation-id``
+``dropped_members`` how many group members the write dropped because they name no resource of the
+               directory (the response's ``Scimcore-Dropped-Members-Count``), when any were
 ============== ==========================================================================================
 
 and the message reads ``GET /scim/v2/Users?filter 200 2.1ms directory=default request_id=…``.
@@ -26,7 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -38,6 +40,9 @@ REQUEST_ID_HEADERS = ("client-request-id", "x-request-id", "x-correlation-id", "
 SENSITIVE_WORDS = ("password", "passwd", "secret", "token", "authorization", "apikey", "api_key", "credential",
                    "privatekey", "private_key")
 """A JSON key (or a PATCH path's last segment) containing one of these, in any case, has its value redacted."""
+
+DROPPED_COUNT_HEADER = "scimcore-dropped-members-count"
+"""The response header (lower-case) that counts the members a write dropped (``scimcore.service.responses``)."""
 
 REDACTED = "[redacted]"
 MAX_FIELD = 200
@@ -137,6 +142,7 @@ class AccessLog:
         headers: Mapping[str, str],
         directory: str | None,
         body: bytes | None = None,
+        response_headers: Iterable[tuple[str, str]] = (),
     ) -> None:
         """Log one finished request (and, in debug mode, its redacted body)."""
         if not logger.isEnabledFor(logging.INFO):
@@ -151,6 +157,10 @@ class AccessLog:
             "request_id": request_id(headers),
         }
         tail = f" request_id={fields['request_id']}" if fields["request_id"] else ""
+        dropped = next((v for k, v in response_headers if k.lower() == DROPPED_COUNT_HEADER), None)
+        if dropped is not None and dropped.isdigit():
+            fields["dropped_members"] = int(dropped)
+            tail += f" dropped_members={dropped}"
         logger.info(
             "%s %s %d %.1fms directory=%s%s",
             fields["method"], fields["path"], status, duration_ms, fields["directory"] or "-", tail,

@@ -236,9 +236,16 @@ class ScimASGI(OptionAttributes):
             else:
                 response = self.service.handle(request)
         await self._send(send, response)
-        self._log(started, scope, response.status, request)
+        self._log(started, scope, response.status, request, response.headers)
 
-    def _log(self, started: float, scope: Scope, status: int, request: ScimRequest | None) -> None:
+    def _log(
+        self,
+        started: float,
+        scope: Scope,
+        status: int,
+        request: ScimRequest | None,
+        response_headers: Sequence[tuple[str, str]] = (),
+    ) -> None:
         headers = request.headers if request is not None else _headers(scope)
         self.access.record(
             started,
@@ -249,6 +256,7 @@ class ScimASGI(OptionAttributes):
             headers,
             request.directory if request is not None else None,
             request.body if request is not None else None,
+            response_headers,
         )
 
     async def _request(self, scope: Scope, receive: Receive) -> ScimRequest:

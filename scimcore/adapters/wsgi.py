@@ -108,6 +108,7 @@ class ScimWSGI(OptionAttributes):
             request.headers if request is not None else _headers(environ),
             request.directory if request is not None else None,
             request.body if request is not None else None,
+            response.headers,
         )
         return [response.body]
 
