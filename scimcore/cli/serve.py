@@ -8,9 +8,11 @@ Must not: hold SCIM rules (the service does) or import uvicorn before the comman
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -94,6 +96,17 @@ def _rate_limit(value: str | None) -> RateLimit | None:
     help="Secret signing paging cursors (or set SCIMCORE_CURSOR_SECRET); give every server behind one load "
     "balancer the same one. Random per process if absent.",
 )
+@click.option(
+    "--metrics-token",
+    envvar="SCIMCORE_METRICS_TOKEN",
+    default=None,
+    help="Bearer token for Prometheus metrics at /metrics (or set SCIMCORE_METRICS_TOKEN; at least 16 "
+    "characters). /metrics is not served without one; /healthz and /readyz always are.",
+)
+@click.option(
+    "--log-format", default="text", show_default=True, type=click.Choice(["text", "json"]),
+    help="text: uvicorn's format; json: one JSON object a line, with the access log's fields.",
+)
 def serve(
     host: str,
     port: int,
@@ -105,16 +118,21 @@ def serve(
     rate_limit: RateLimit | None,
     log_bodies: bool,
     cursor_secret: str | None,
+    metrics_token: str | None,
+    log_format: str,
 ) -> None:
-    """Run a SCIM 2.0 server at http://HOST:PORT/scim/v2 on uvicorn."""
+    """Run a SCIM 2.0 server at http://HOST:PORT/scim/v2 on uvicorn, with /healthz, /readyz and /metrics."""
     try:
         import uvicorn
     except ImportError:  # pragma: no cover - depends on the installation
         raise click.ClickException("scimcore serve needs uvicorn: pip install 'scimcore[server]'") from None
+    from scimcore.adapters.operations import OperationsASGI
     from scimcore.asgi import ScimASGI
 
     check_database_url(database)
     token = _checked_token(token)
+    if metrics_token is not None and len(metrics_token) < 16:
+        raise click.BadParameter("needs at least 16 characters", param_hint="--metrics-token")
     root = _public_root(public_url, host, port)
     check_port_free(host, port)
     store = open_store(database)
@@ -137,6 +155,7 @@ def serve(
         log_bodies=log_bodies,
         public_url=root + SCIM_PREFIX if public_url else None,
     )
+    operations = OperationsASGI(app, metrics_token=metrics_token)
     base = root + SCIM_PREFIX
     click.echo(f"scimcore {__version__} serving SCIM 2.0 at {base}  (database: {_redact(database)})")
     click.echo("Microsoft Entra ID provisioning settings:")
@@ -150,9 +169,11 @@ def serve(
             url = f"{base}/{directory.id}"
             shown = entra_tenant_url(url) if directory.provider == "entra" else url
             click.echo(f"  directory {directory.name!r}: {shown}{state}")
+    metrics = f"; metrics: {root}/metrics" if metrics_token else ""
+    click.echo(f"  Health: {root}/healthz and {root}/readyz{metrics}")
     sys.stdout.flush()
     config = uvicorn.Config(
-        app,
+        operations,
         host=host,
         port=port,
         log_level=log_level,
@@ -164,7 +185,7 @@ def serve(
         # (scimcore.adapters.common.check_head); h11's default of 16 KiB would close the connection instead.
         h11_max_incomplete_event_size=1024 * 1024,
     )
-    _log_to_stderr(log_level)
+    _log_to_stderr(log_level, log_format)
     uvicorn.Server(config).run()
 
 
@@ -241,13 +262,42 @@ def _default_directory(
     )
 
 
-def _log_to_stderr(level: str) -> None:
-    """Show scimcore's own log (the access log among it) beside uvicorn's, in uvicorn's format."""
+def _log_to_stderr(level: str, log_format: str = "text") -> None:
+    """Show scimcore's own log (the access log among it) beside uvicorn's: in uvicorn's format, or as JSON."""
     from uvicorn.logging import DefaultFormatter
 
     handler = logging.StreamHandler()
-    handler.setFormatter(DefaultFormatter("%(levelprefix)s %(name)s: %(message)s"))
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(DefaultFormatter("%(levelprefix)s %(name)s: %(message)s"))
     scimcore_logger = logging.getLogger("scimcore")
     scimcore_logger.addHandler(handler)
     scimcore_logger.setLevel(level.upper())
     scimcore_logger.propagate = False
+
+
+_STANDARD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time (UTC), level, logger, message, and the fields a record carries (``extra=``)."""
+
+    def converter(self, seconds: float | None = None) -> time.struct_time:
+        """Times in UTC."""
+        return time.gmtime(seconds)
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON."""
+        out: dict[str, object] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD_ATTRIBUTES and not key.startswith("_") and key not in out:
+                out[key] = value if isinstance(value, str | int | float | bool | type(None)) else str(value)
+        if record.exc_info:
+            out["exception"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from scimcore.events import Event, StoredEvent
@@ -231,6 +232,42 @@ class Outbox(Protocol):
 
     def mark_failed(self, seq: int, error: str, retry_at: float | None) -> None:
         """Record a failed attempt; ``retry_at`` ``None`` dead-letters the event."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxFigures:
+    """How the outbox stands: events waiting for delivery, dead letters, and the age of the oldest waiting one."""
+
+    pending: int
+    dead: int
+    oldest_pending_seconds: float | None  # None when nothing waits
+
+
+def event_age(occurred_at: str, now: float) -> float:
+    """Seconds from an event's ``occurred_at`` (RFC 3339) to ``now`` (Unix time), never negative."""
+    try:
+        when = datetime.fromisoformat(occurred_at.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
+    return max(0.0, now - when)
+
+
+@runtime_checkable
+class OutboxStatus(Protocol):
+    """The outbox's figures, for readiness checks and metrics (optional beside :class:`Outbox`)."""
+
+    def outbox_figures(self, now: float) -> OutboxFigures:
+        """Count pending and dead events; ``now`` is Unix time, for the oldest pending event's age."""
+        ...
+
+
+@runtime_checkable
+class Readiness(Protocol):
+    """Whether a store can serve now (optional): its database reachable and its schema current."""
+
+    def readiness(self) -> list[str]:
+        """What keeps the store from serving, one sentence each; empty when it can serve."""
         ...
 
 

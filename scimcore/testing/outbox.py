@@ -13,8 +13,11 @@ import pytest
 
 from scimcore.errors import Uniqueness
 from scimcore.events import Event
-from scimcore.store.ports import Directory
+from scimcore.store.ports import Directory, OutboxFigures, OutboxStatus
 from scimcore.testing.documents import USER, user_doc
+
+EPOCH_2026 = 1767225600.0
+"""2026-01-01T00:00:00Z, when the contract's events occur, in Unix time."""
 
 
 class OutboxContract:
@@ -106,3 +109,17 @@ class OutboxContract:
             store.mark_delivered(stored.seq)
         assert store.requeue_events("d1", since_time="2026-01-01T00:00:00Z") == 6
         assert len(store.claim_events(1.0, 10, 30.0)) == 2
+
+    def test_outbox_figures_count_pending_and_dead_events(self, store: Any) -> None:
+        """outbox_figures counts pending and dead events and ages the oldest pending one (OutboxStatus)."""
+        reporter = store if isinstance(store, OutboxStatus) else None
+        if reporter is None:
+            pytest.skip("the store does not report outbox figures (optional)")
+        figures_of = reporter.outbox_figures
+        assert figures_of(0.0) == OutboxFigures(0, 0, None)
+        self._seed(store)
+        first = store.claim_events(100.0, 1, 30.0)[0]
+        store.mark_failed(first.seq, "gone", None)
+        figures = figures_of(EPOCH_2026 + 60.0)
+        assert (figures.pending, figures.dead) == (5, 1)
+        assert figures.oldest_pending_seconds == pytest.approx(60.0)

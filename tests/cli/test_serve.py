@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 from collections.abc import Iterator
@@ -142,3 +143,29 @@ def test_oversized_requests_are_answered_not_reset(tmp_path: Path) -> None:
         body = (b"POST /scim/v2/Users HTTP/1.1\r\n" + auth + b"Content-Type: application/scim+json\r\n"
                 + b"Content-Length: %d\r\n\r\n" % (320 * 65536))
         assert _exchange(base, body, body_chunks=320) == b"HTTP/1.1 413 Request Entity Too Large"
+
+
+def test_health_metrics_and_json_logs(tmp_path: Path) -> None:
+    """serve answers /healthz and /readyz, /metrics with its token, and writes the access log as JSON lines."""
+    token, metrics = "health-token-0123456789abcdef", "metrics-token-0123456789"
+    log = tmp_path / "ops.log"
+    args = ["--database", f"sqlite:///{tmp_path / 'ops.db'}", "--token", token, "--metrics-token", metrics,
+            "--log-format", "json"]
+    with serving(args, log) as base:
+        root = base.removesuffix("/scim/v2")
+        assert httpx.get(f"{root}/healthz").json() == {"status": "ok"}
+        assert httpx.get(f"{root}/readyz").status_code == 200
+        assert httpx.get(f"{base}/Users", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        assert httpx.get(f"{root}/metrics").status_code == 401
+        scraped = httpx.get(f"{root}/metrics", headers={"Authorization": f"Bearer {metrics}"}).text
+        assert 'directory="default",method="GET",resource_type="User",status="200"' in scraped
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    access = [line for line in lines if line["logger"] == "scimcore.access"]
+    assert access and access[0]["path"] == "/scim/v2/Users" and access[0]["status"] == 200
+    assert token not in log.read_text() and metrics not in log.read_text()
+
+
+def test_a_short_metrics_token_is_refused() -> None:
+    """--metrics-token shorter than 16 characters stops serve before it listens."""
+    result = CliRunner().invoke(main, ["serve", "--database", "memory", "--metrics-token", "short"])
+    assert result.exit_code != 0 and "16 characters" in result.output

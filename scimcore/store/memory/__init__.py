@@ -25,6 +25,10 @@ class MemoryStore(MemoryResources, MemoryOutbox, MemoryDirectories):
 
     blocking = False
 
+    def readiness(self) -> list[str]:
+        """Always ready: nothing outside the process to reach (:class:`~scimcore.store.ports.Readiness`)."""
+        return []
+
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._dirs: dict[str, DirectoryTables] = {}

@@ -18,7 +18,7 @@ from typing import Any
 
 from scimcore.codec import pack, unpack
 from scimcore.events import Event, StoredEvent
-from scimcore.store.ports import Directory
+from scimcore.store.ports import Directory, OutboxFigures, event_age
 
 
 @dataclass(slots=True)
@@ -67,6 +67,14 @@ class MemoryOutbox:
             self._events.append(
                 EventRow(len(self._events) + 1, head, pack(event.data), "pending" if pending else "stored")
             )
+
+    def outbox_figures(self, now: float) -> OutboxFigures:
+        """Pending and dead events, and the oldest pending one's age (:class:`~scimcore.store.ports.OutboxStatus`)."""
+        with self._lock:
+            rows = [row for row in self._events if row is not None and row.status in ("pending", "dead")]
+        pending = [row for row in rows if row.status == "pending"]
+        oldest = event_age(pending[0].event.occurred_at, now) if pending else None
+        return OutboxFigures(len(pending), len(rows) - len(pending), oldest)
 
     def claim_events(
         self, now: float, limit: int, lease_seconds: float, *, exclude: Collection[str] = ()

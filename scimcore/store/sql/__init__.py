@@ -13,13 +13,14 @@ by ``import scimcore``.
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 
+from scimcore.errors import ScimError
 from scimcore.store.sql.directories import SqlDirectories
 from scimcore.store.sql.engine import normalise_url
 from scimcore.store.sql.outbox import SqlOutbox
 from scimcore.store.sql.reads import SqlReads
-from scimcore.store.sql.schema import counts, directories, members, resources, tokens
+from scimcore.store.sql.schema import LATEST, counts, directories, members, resources, schema_version, tokens
 from scimcore.store.sql.schema import events as events_table
 from scimcore.store.sql.writes import SqlWrites
 
@@ -35,6 +36,23 @@ class SqlStore(SqlReads, SqlWrites, SqlOutbox, SqlDirectories):
     SQL parameters are kept out of SQLAlchemy's log lines and error messages (``hide_parameters``): they hold
     webhook secrets and users' data.  Pass ``hide_parameters=False`` to see them while debugging.
     """
+
+    def readiness(self) -> list[str]:
+        """What keeps the store from serving (:class:`~scimcore.store.ports.Readiness`).
+
+        An unreachable database, or a schema older or newer than this scimcore's.
+        """
+        try:
+            with self._tx() as conn:
+                found = conn.execute(select(func.max(schema_version.c.version))).scalar_one_or_none()
+        except ScimError:
+            return ["the database cannot be reached"]
+        except Exception as exc:  # noqa: BLE001 - a readiness probe reports, it does not fail
+            return [f"the database cannot be read ({type(exc).__name__})"]
+        version = int(found or 0)
+        if version != LATEST:
+            return [f"the database schema is at version {version}, this scimcore uses {LATEST} (scimcore db upgrade)"]
+        return []
 
     def delete_directory(self, directory_id: str) -> None:
         """Remove a directory and everything in it (resources, members, events, tokens), in one transaction."""

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    func,
     insert,
     literal_column,
     select,
@@ -22,6 +23,7 @@ from sqlalchemy import (
 )
 
 from scimcore.events import Event, StoredEvent
+from scimcore.store.ports import OutboxFigures, event_age
 from scimcore.store.sql.engine import SqlEngine
 from scimcore.store.sql.schema import directories
 from scimcore.store.sql.schema import events as events_table
@@ -29,6 +31,21 @@ from scimcore.store.sql.schema import events as events_table
 
 class SqlOutbox(SqlEngine):
     """Events in SQL; composed into :class:`~scimcore.store.sql.SqlStore`."""
+
+    def outbox_figures(self, now: float) -> OutboxFigures:
+        """Pending and dead events, and the oldest pending one's age (:class:`~scimcore.store.ports.OutboxStatus`)."""
+        e = events_table.c
+        with self._tx() as conn:
+            counts: dict[str, int] = dict(
+                conn.execute(
+                    select(e.status, func.count()).where(e.status.in_(("pending", "dead"))).group_by(e.status)
+                ).all()
+            )
+            oldest = conn.execute(
+                select(e.occurred_at).where(e.status == "pending").order_by(e.seq).limit(1)
+            ).scalar_one_or_none()
+        age = event_age(oldest, now) if oldest is not None else None
+        return OutboxFigures(int(counts.get("pending", 0)), int(counts.get("dead", 0)), age)
 
     def _append_events(self, conn: Connection, directory: str, batch: Iterable[Event]) -> None:
         rows = list(batch)
