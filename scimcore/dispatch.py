@@ -85,8 +85,11 @@ class Dispatcher:
         clock: Callable[[], float] = time.time,
         client: Any = None,
         resolver: Resolver = socket.getaddrinfo,
+        on_outcome: Callable[[str, str], None] | None = None,
     ) -> None:
         self.outbox = outbox
+        # Told (directory id, outcome) after each attempt: "delivered", "failed" (tried again later), "dead".
+        self.on_outcome = on_outcome
         self.directories = directories
         self.config = config or DispatchConfig()
         self.clock = clock
@@ -170,6 +173,7 @@ class Dispatcher:
         event = stored.event
         if directory is None or not directory.webhook_url:
             await asyncio.to_thread(self.outbox.mark_failed, stored.seq, "no webhook configured", None)
+            self._outcome(event.directory_id, "dead")
             return None
         body = json.dumps(event.payload(), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         headers = {
@@ -189,6 +193,7 @@ class Dispatcher:
         except WebhookTargetError as exc:
             logger.warning("event %s not delivered: %s", event.id, exc)
             await asyncio.to_thread(self.outbox.mark_failed, stored.seq, f"webhook address refused: {exc}", None)
+            self._outcome(event.directory_id, "dead")
             return None
         except OSError as exc:
             error = f"name resolution failed: {type(exc).__name__}"
@@ -202,6 +207,7 @@ class Dispatcher:
                 response = await client.post(target.url, content=body, headers=headers, extensions=extensions)
                 if 200 <= response.status_code < 300:
                     await asyncio.to_thread(self.outbox.mark_delivered, stored.seq)
+                    self._outcome(event.directory_id, "delivered")
                     return None
                 error = f"HTTP {response.status_code}"
             except Exception as exc:  # noqa: BLE001 - any transport failure is a failed attempt
@@ -211,9 +217,18 @@ class Dispatcher:
         if occurred is not None and retry_at - occurred > self.config.retry_period:
             logger.warning("event %s dead-lettered after %d attempts: %s", event.id, stored.attempts + 1, error)
             await asyncio.to_thread(self.outbox.mark_failed, stored.seq, error, None)
+            self._outcome(event.directory_id, "dead")
         else:
             await asyncio.to_thread(self.outbox.mark_failed, stored.seq, error, retry_at)
+            self._outcome(event.directory_id, "failed")
         return retry_at
+
+    def _outcome(self, directory_id: str, outcome: str) -> None:
+        if self.on_outcome is not None:
+            try:
+                self.on_outcome(directory_id, outcome)
+            except Exception:  # an observer's failure never stops deliveries
+                logger.exception("the delivery observer failed")
 
     def wake(self) -> None:
         """Look for due events now (called after a write made events); safe from any thread."""

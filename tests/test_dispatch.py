@@ -203,3 +203,34 @@ def test_redirects_are_not_followed(redirect_pair: tuple[Redirecting, Redirectin
     asyncio.run(Dispatcher(store, store, clock=lambda: NOW, config=config).deliver_due())
     assert (first.hits, final.hits) == (1, 0)
     assert store.list_events("acme")[0].last_error == "HTTP 307"
+
+
+def test_each_attempt_s_outcome_is_reported() -> None:
+    """on_outcome hears (directory, outcome) for each attempt: delivered, failed (retried later) and dead."""
+    store = MemoryStore()
+    directory_with_events(store, "ok", "https://ok.example.com/hook", 2)
+    directory_with_events(store, "down", "https://down.example.com/hook", 1)
+    directory_with_events(store, "meta", "http://169.254.169.254/", 1)
+    heard: list[tuple[str, str]] = []
+    config = DispatchConfig(allow_private_webhooks=False)
+
+    def public(host: str, *_args: Any, **_kwargs: Any) -> list[Any]:
+        address = "93.184.216.34" if host.startswith("down.") else "93.184.216.35"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, 443))]
+
+    dispatcher = Dispatcher(store, store, clock=lambda: NOW, client=FakeClient(fail=("93.184.216.34",)),
+                            config=config, on_outcome=lambda d, o: heard.append((d, o)), resolver=public)
+    asyncio.run(dispatcher.deliver_due())
+    assert sorted(heard) == [("down", "failed"), ("meta", "dead"), ("ok", "delivered"), ("ok", "delivered")]
+
+
+def test_a_failing_outcome_observer_does_not_stop_deliveries() -> None:
+    """An observer that raises is logged; the event is still marked delivered."""
+    store = MemoryStore()
+    directory_with_events(store, "ok", "https://ok.example.com/hook", 1)
+
+    def broken(_directory: str, _outcome: str) -> None:
+        raise RuntimeError("observer down")
+
+    asyncio.run(Dispatcher(store, store, clock=lambda: NOW, client=FakeClient(), on_outcome=broken).deliver_due())
+    assert [s.status for s in store.list_events("ok")] == ["delivered"]

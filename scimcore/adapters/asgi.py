@@ -118,6 +118,8 @@ class ScimASGI(OptionAttributes):
         self.dispatch = dispatch and event_outbox(service)
         self.dispatch_config = dispatch_config
         self.dispatcher: Dispatcher | None = None  # the running dispatcher, while one runs
+        # Told (directory id, outcome) after each delivery attempt of a dispatcher this app starts (metrics).
+        self.delivery_observers: list[Callable[[str, str], None]] = []
         self._dispatch_task: asyncio.Task[None] | None = None
         if event_outbox(service):
             service.subscribers.append(self._wake_dispatcher)
@@ -197,10 +199,14 @@ class ScimASGI(OptionAttributes):
         from scimcore.dispatch import Dispatcher
 
         store: Any = self.service.store  # an Outbox and a DirectoryStore: see event_outbox
-        dispatcher = Dispatcher(store, store, config=self.dispatch_config)
+        dispatcher = Dispatcher(store, store, config=self.dispatch_config, on_outcome=self._delivery_outcome)
         self.dispatcher = dispatcher
         self._dispatch_task = asyncio.get_running_loop().create_task(dispatcher.run())
         return True
+
+    def _delivery_outcome(self, directory_id: str, outcome: str) -> None:
+        for observer in self.delivery_observers:
+            observer(directory_id, outcome)
 
     async def _stop_dispatcher(self) -> None:
         """Stop the running dispatcher and wait for it (a delivery cut short is retried later)."""

@@ -10,7 +10,7 @@ outside SCIM authentication:
 - ``GET /metrics`` — the Prometheus text format, only with ``metrics_token`` set and sent as a bearer token
   (compared in constant time); without one the path is not served.  Requests by directory, method, resource
   type and status; latency by method and resource type; the outbox's pending and dead events and the age of
-  the oldest pending one.
+  the oldest pending one; webhook delivery attempts by outcome.
 
 A directory is a label only for answers other than 401 and 404, so callers without a token (or probing
 directory ids) cannot grow the number of series.  Every other request goes to the wrapped app unchanged, and
@@ -187,7 +187,16 @@ class _Metrics:
             "scimcore_request_duration_seconds", "Time to answer a SCIM request", ("method", "resource_type"),
             buckets=LATENCY_BUCKETS, registry=self.registry,
         )
+        self.deliveries = prom.Counter(
+            "scimcore_webhook_deliveries", "Webhook delivery attempts by outcome: delivered, failed (retried), dead",
+            ("outcome",), registry=self.registry,
+        )
+        owner.app.delivery_observers.append(self.delivered)
         self.registry.register(_OutboxCollector(owner))
+
+    def delivered(self, _directory_id: str, outcome: str) -> None:
+        """Count one delivery attempt of the app's dispatcher."""
+        self.deliveries.labels(outcome).inc()
 
     def observe(self, scope: Scope, status: int, seconds: float) -> None:
         directory, resource_type = self.owner.labels(scope, status)

@@ -157,3 +157,14 @@ def test_the_lifespan_reaches_the_scim_app() -> None:
 
     asyncio.run(app({"type": "lifespan"}, receive, send))
     assert started and [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+
+def test_metrics_count_webhook_deliveries_by_outcome() -> None:
+    """Each delivery attempt of the app's dispatcher is counted by its outcome."""
+    pytest.importorskip("prometheus_client")
+    app = _app(metrics_token=METRICS_TOKEN)
+    for outcome in ("delivered", "delivered", "failed"):
+        app.app._delivery_outcome("d1", outcome)
+    text = _get(app, "/metrics", METRICS_TOKEN).text
+    assert 'scimcore_webhook_deliveries_total{outcome="delivered"} 2.0' in text
+    assert 'scimcore_webhook_deliveries_total{outcome="failed"} 1.0' in text
