@@ -47,6 +47,7 @@ from scimcore.adapters.common import (
     install_undelivered_warning,
     locate,
 )
+from scimcore.adapters.recorder import FlightRecorder
 from scimcore.errors import ScimError
 from scimcore.service import ScimService, error_response
 from scimcore.store.port import DEFAULT_DIRECTORY
@@ -99,8 +100,12 @@ class ScimASGI(OptionAttributes):
         public_url: str | None = None,
         dispatch: bool = True,
         dispatch_config: DispatchConfig | None = None,
+        recorder: FlightRecorder | None = None,
     ) -> None:
         self.service = service
+        self.recorder = recorder
+        self._flushes: set[asyncio.Task[None]] = set()
+        self._recorder_task: asyncio.Task[None] | None = None
         self.options = AdapterOptions.of(
             service,
             prefix=prefix,
@@ -147,6 +152,8 @@ class ScimASGI(OptionAttributes):
                         logger.info("no webhook dispatcher started: it needs httpx (pip install 'scimcore[server]')")
                     elif self.dispatch:
                         started = await self._start_dispatcher()
+                    if self.recorder is not None:
+                        self._recorder_task = asyncio.get_running_loop().create_task(self._flush_periodically())
                 except Exception as exc:  # noqa: BLE001 - reported to the server, which then refuses to start
                     await send({"type": "lifespan.startup.failed", "message": _failure(exc)})
                     return
@@ -155,6 +162,11 @@ class ScimASGI(OptionAttributes):
                 try:
                     if started:
                         await self._stop_dispatcher()
+                    if self._recorder_task is not None:
+                        self._recorder_task.cancel()
+                        self._recorder_task = None
+                    if self.recorder is not None:
+                        await asyncio.to_thread(self._flush_recorder)
                     for hook in self.on_shutdown:
                         await hook()
                 except Exception as exc:  # noqa: BLE001 - reported to the server
@@ -204,6 +216,22 @@ class ScimASGI(OptionAttributes):
         self._dispatch_task = asyncio.get_running_loop().create_task(dispatcher.run())
         return True
 
+    async def _flush_periodically(self) -> None:
+        """While the app runs (its lifespan), write recorded requests that waited ``flush_seconds``."""
+        assert self.recorder is not None
+        while True:
+            await asyncio.sleep(self.recorder.flush_seconds)
+            if self.recorder.due():
+                await asyncio.to_thread(self._flush_recorder)
+
+    def _flush_recorder(self) -> None:
+        """Write the flight recorder's batch; a store that cannot take it now loses the batch, not the request."""
+        assert self.recorder is not None
+        try:
+            self.recorder.flush()
+        except Exception:  # noqa: BLE001 - diagnostics never fail the service
+            logger.warning("the flight recorder could not write its requests", exc_info=True)
+
     def _delivery_outcome(self, directory_id: str, outcome: str) -> None:
         for observer in self.delivery_observers:
             observer(directory_id, outcome)
@@ -243,6 +271,12 @@ class ScimASGI(OptionAttributes):
                 response = self.service.handle(request)
         await self._send(send, response)
         self._log(started, scope, response.status, request, response.headers)
+        if self.recorder is not None and request is not None:
+            self.recorder.observe(request, response, (self.access.timer() - started) * 1000.0)
+            if self.recorder.due():
+                task = asyncio.get_running_loop().create_task(asyncio.to_thread(self._flush_recorder))
+                self._flushes.add(task)
+                task.add_done_callback(self._flushes.discard)
 
     def _log(
         self,

@@ -25,6 +25,7 @@ This module translates only.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -40,6 +41,7 @@ from scimcore.adapters.common import (
     install_undelivered_warning,
     locate,
 )
+from scimcore.adapters.recorder import FlightRecorder
 from scimcore.errors import ScimError
 from scimcore.service import ScimService, error_response
 from scimcore.store.port import DEFAULT_DIRECTORY
@@ -52,6 +54,9 @@ UNDELIVERED_HINT = (
     "or run a scimcore.dispatch.Dispatcher in a thread (see the frameworks guide); pass warn_undelivered=False "
     "when another process delivers them."
 )
+
+
+logger = logging.getLogger("scimcore")
 
 
 class ScimWSGI(OptionAttributes):
@@ -69,8 +74,10 @@ class ScimWSGI(OptionAttributes):
         log_bodies: bool = False,
         public_url: str | None = None,
         warn_undelivered: bool = True,
+        recorder: FlightRecorder | None = None,
     ) -> None:
         self.service = service
+        self.recorder = recorder
         self.options = AdapterOptions.of(
             service,
             prefix=prefix,
@@ -110,6 +117,10 @@ class ScimWSGI(OptionAttributes):
             request.body if request is not None else None,
             response.headers,
         )
+        if self.recorder is not None and request is not None:
+            self.recorder.observe(request, response, (self.access.timer() - started) * 1000.0)
+            if self.recorder.due():
+                return _ThenFlush([response.body], self.recorder)  # written once the server sent the answer
         return [response.body]
 
     def _request(self, environ: dict[str, Any]) -> ScimRequest:
@@ -170,6 +181,20 @@ def _drain(stream: Any, most: int) -> None:
         if not chunk:
             return
         most -= len(chunk)
+
+
+class _ThenFlush(list[bytes]):
+    """A response body whose ``close()``, which the server calls after sending it (PEP 3333), flushes the recorder."""
+
+    def __init__(self, body: list[bytes], recorder: FlightRecorder) -> None:
+        super().__init__(body)
+        self.recorder = recorder
+
+    def close(self) -> None:
+        try:
+            self.recorder.flush()
+        except Exception:  # noqa: BLE001 - diagnostics never fail the service
+            logger.warning("the flight recorder could not write its requests", exc_info=True)
 
 
 def _reason(status: int) -> str:

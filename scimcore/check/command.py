@@ -19,6 +19,7 @@ import click
 
 from scimcore.check.checks import select_checks
 from scimcore.check.names import GENERIC, PROVIDERS
+from scimcore.check.replay import ReplayStep, read_replay_file, replay
 from scimcore.check.report import CheckResult
 from scimcore.check.runner import INTERRUPTED, CannotCheck, run_checks
 
@@ -62,7 +63,17 @@ def _progress(index: int, total: int, result: CheckResult) -> None:
     show_default=True,
     help="Seconds to wait for each response.",
 )
-def check(url: str, token: str, provider: str, json_path: Path | None, timeout: float) -> None:
+@click.option(
+    "--replay",
+    "replay_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Instead of the checks, send the requests of a replay file (scimcore recorder export) in order and "
+    "expect the statuses they were answered with.",
+)
+def check(
+    url: str, token: str, provider: str, json_path: Path | None, timeout: float, replay_path: Path | None
+) -> None:
     """Replay what Entra ID and Okta send against the SCIM 2.0 endpoint at URL, and report what fails.
 
     URL is the SCIM base (for example https://app.example.com/scim/v2).  The run creates users and groups
@@ -84,6 +95,8 @@ def check(url: str, token: str, provider: str, json_path: Path | None, timeout: 
     except ImportError:  # pragma: no cover - depends on the installation
         raise click.ClickException("scimcore check needs httpx: pip install 'scimcore[server]'") from None
 
+    if replay_path is not None:
+        _replay(url, token, replay_path, timeout)
     total = len(select_checks(provider))
     click.echo(f"scimcore check: {total} checks ({provider}) against {url}", err=True)
     report = run_checks(url, token, provider, timeout=timeout, progress=_progress)
@@ -106,4 +119,25 @@ def check(url: str, token: str, provider: str, json_path: Path | None, timeout: 
     if report.aborted is not None:
         click.echo(f"error: {report.aborted}", err=True)
         sys.exit(2)
+    sys.exit(0 if report.ok else 1)
+
+
+def _replay(url: str, token: str, path: Path, timeout: float) -> None:
+    """``--replay FILE``: send the file's requests, report each, exit 0 when every status matched, else 1."""
+    import httpx
+
+    try:
+        entries = read_replay_file(path.read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise click.ClickException(f"cannot replay {path}: {exc}") from None
+    click.echo(f"scimcore check: replaying {len(entries)} recorded requests against {url}", err=True)
+
+    def progress(index: int, total: int, step: ReplayStep) -> None:
+        click.echo(f"[{index:>{len(str(total))}}/{total}] {'PASS' if step.ok else 'FAIL'} {step.method} {step.path}",
+                   err=True)
+
+    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        report = replay(client, url, token, entries, progress)
+    for line in report.render():
+        click.echo(line)
     sys.exit(0 if report.ok else 1)

@@ -14,6 +14,7 @@ from scimcore import __version__
 from scimcore.cli.db import db
 from scimcore.cli.directories import directories
 from scimcore.cli.events import events
+from scimcore.cli.recorder import recorder
 from scimcore.cli.serve import serve
 from scimcore.cli.transfer import export_command, import_command
 
@@ -59,7 +60,7 @@ def main() -> None:
     """scimcore: receive user and group provisioning (SCIM 2.0) from any identity provider."""
 
 
-for command in (serve, db, directories, events, export_command, import_command):
+for command in (serve, db, directories, events, recorder, export_command, import_command):
     main.add_command(command)
 
 

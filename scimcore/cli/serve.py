@@ -40,6 +40,7 @@ from scimcore.limits import RateLimit
 from scimcore.service import ScimService, ServiceConfig
 from scimcore.store.memory import MemoryStore
 from scimcore.store.port import DEFAULT_DIRECTORY
+from scimcore.store.ports import Recorder
 from scimcore.transport import ScimRequest
 
 
@@ -97,6 +98,21 @@ def _rate_limit(value: str | None) -> RateLimit | None:
     "balancer the same one. Random per process if absent.",
 )
 @click.option(
+    "--record",
+    "record_keep",
+    default=200,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Keep each directory's last N requests, redacted, in the flight recorder (scimcore recorder); 0 keeps none.",
+)
+@click.option(
+    "--record-days",
+    default=7.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Forget recorded requests older than this many days.",
+)
+@click.option(
     "--metrics-token",
     envvar="SCIMCORE_METRICS_TOKEN",
     default=None,
@@ -118,6 +134,8 @@ def serve(
     rate_limit: RateLimit | None,
     log_bodies: bool,
     cursor_secret: str | None,
+    record_keep: int,
+    record_days: float,
     metrics_token: str | None,
     log_format: str,
 ) -> None:
@@ -127,6 +145,7 @@ def serve(
     except ImportError:  # pragma: no cover - depends on the installation
         raise click.ClickException("scimcore serve needs uvicorn: pip install 'scimcore[server]'") from None
     from scimcore.adapters.operations import OperationsASGI
+    from scimcore.adapters.recorder import FlightRecorder
     from scimcore.asgi import ScimASGI
 
     check_database_url(database)
@@ -154,6 +173,8 @@ def serve(
         directories=True,
         log_bodies=log_bodies,
         public_url=root + SCIM_PREFIX if public_url else None,
+        recorder=FlightRecorder(store, keep=record_keep, max_age=record_days * 86400.0)
+        if record_keep and isinstance(store, Recorder) else None,
     )
     operations = OperationsASGI(app, metrics_token=metrics_token)
     base = root + SCIM_PREFIX

@@ -271,6 +271,43 @@ class Readiness(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """One request a directory received, as the flight recorder keeps it (:mod:`scimcore.recorder`).
+
+    ``path`` is below the directory's SCIM root (``/Users/2819c223``); ``query`` keeps its parameters with
+    sensitive values redacted; ``body`` is the request body as redacted JSON (passwords, tokens and secrets
+    replaced), or a description of one that is not JSON; ``detail`` is the SCIM error's detail of a 4xx or
+    5xx; ``resource_id`` the id a 201 created, so a replay can follow it.
+    """
+
+    directory: str
+    at: str
+    method: str
+    path: str
+    query: str
+    status: int
+    duration_ms: float
+    body: str = ""
+    detail: str | None = None
+    request_id: str | None = None
+    resource_id: str | None = None
+    seq: int = 0
+
+
+@runtime_checkable
+class Recorder(Protocol):
+    """Where the flight recorder keeps each directory's last requests (optional)."""
+
+    def record_requests(self, entries: Sequence[RecordedRequest], *, keep: int, not_before: str) -> None:
+        """Append ``entries``; then keep at most ``keep`` per directory, none older than ``not_before``."""
+        ...
+
+    def recorded_requests(self, directory: str, *, limit: int = 100) -> list[RecordedRequest]:
+        """The directory's last ``limit`` recorded requests, oldest first."""
+        ...
+
+
 @runtime_checkable
 class EventLog(Protocol):
     """The event log of a directory, for the host application (paging by sequence number)."""

@@ -4,7 +4,8 @@ One suite per port, so a store claims exactly what it implements:
 
 - :class:`StoreContract` — the resources port (:class:`~scimcore.store.ports.Store`);
 - :class:`OutboxContract` — the event outbox and event log (events ride on resource writes);
-- :class:`DirectoryStoreContract` — directories and token digests.
+- :class:`DirectoryStoreContract` — directories and token digests;
+- :class:`RecorderContract` — the flight recorder's requests (optional).
 
 Subclass a suite in a test module and provide a ``store`` fixture::
 
@@ -24,6 +25,7 @@ them; importing :mod:`scimcore` never imports this package.
 from scimcore.testing.directories import DirectoryStoreContract
 from scimcore.testing.documents import GROUP, REGISTRY, USER, group_doc, user_doc
 from scimcore.testing.outbox import OutboxContract
+from scimcore.testing.recorder import RecorderContract
 from scimcore.testing.resources import StoreContract
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "USER",
     "DirectoryStoreContract",
     "OutboxContract",
+    "RecorderContract",
     "StoreContract",
     "group_doc",
     "user_doc",

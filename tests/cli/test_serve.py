@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,7 @@ from click.testing import CliRunner
 pytest.importorskip("sqlalchemy")
 
 from scimcore.cli import main  # noqa: E402
-from tests.servers import serving  # noqa: E402
+from tests.servers import scimcore_command, serving  # noqa: E402
 
 USER = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "first@corp.local"}
 
@@ -169,3 +170,28 @@ def test_a_short_metrics_token_is_refused() -> None:
     """--metrics-token shorter than 16 characters stops serve before it listens."""
     result = CliRunner().invoke(main, ["serve", "--database", "memory", "--metrics-token", "short"])
     assert result.exit_code != 0 and "16 characters" in result.output
+
+
+def test_a_recording_exported_from_serve_replays_against_another_serve(tmp_path: Path) -> None:
+    """serve records what a directory received; recorder export writes it; check --replay passes elsewhere."""
+    token = "recorder-token-0123456789abcdef"
+    database = f"sqlite:///{tmp_path / 'recorded.db'}"
+    auth = {"Authorization": f"Bearer {token}", "client-request-id": "entra-1"}
+    with serving(["--database", database, "--token", token], tmp_path / "first.log") as base:
+        user = _create(base, token).json()
+        patch = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                 "Operations": [{"op": "Replace", "path": "active", "value": "False"}]}
+        assert httpx.patch(f"{base}/Users/{user['id']}", json=patch, headers=auth).status_code == 200
+        assert httpx.get(f"{base}/Users/{user['id']}", headers=auth).status_code == 200
+    listed = CliRunner().invoke(main, ["recorder", "list", "--database", database])
+    assert [json.loads(line)["status"] for line in listed.output.splitlines()] == [201, 200, 200]
+    replay_file = tmp_path / "replay.jsonl"
+    exported = CliRunner().invoke(
+        main, ["recorder", "export", "--database", database, "default", "-o", str(replay_file)]
+    )
+    assert exported.exit_code == 0, exported.output
+    with serving(["--database", "memory", "--token", token], tmp_path / "second.log") as other:
+        result = subprocess.run([*scimcore_command(), "check", "--replay", str(replay_file), other, "--token", token],
+                                capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed, 0 failed" in result.stdout

@@ -8,7 +8,16 @@ from scimcore.events import EventFactory
 from scimcore.filter.parser import parse_filter
 from scimcore.store.memory import MemoryStore
 from scimcore.store.port import DEFAULT_DIRECTORY, Query
-from scimcore.testing import GROUP, USER, DirectoryStoreContract, OutboxContract, StoreContract, group_doc, user_doc
+from scimcore.testing import (
+    GROUP,
+    USER,
+    DirectoryStoreContract,
+    OutboxContract,
+    RecorderContract,
+    StoreContract,
+    group_doc,
+    user_doc,
+)
 
 
 class TestMemoryStore(StoreContract):
@@ -94,3 +103,9 @@ def test_integers_beyond_64_bits_are_kept_exactly() -> None:
     store.create(USER, user_doc("u1", "a", employeeCount=2**70 + 1))
     stored = store.get(USER, "u1")
     assert stored is not None and stored["employeeCount"] == 2**70 + 1
+
+
+class TestMemoryRecorder(RecorderContract):
+    @pytest.fixture
+    def store(self) -> MemoryStore:
+        return MemoryStore()

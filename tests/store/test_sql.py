@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("sqlalchemy")
 
 from scimcore.store.sql import SqlStore  # noqa: E402
-from scimcore.testing import USER, DirectoryStoreContract, OutboxContract, StoreContract, user_doc  # noqa: E402
+from scimcore.testing import USER, DirectoryStoreContract, OutboxContract, RecorderContract, StoreContract, user_doc  # noqa: E402
 
 
 class TestSqliteStore(StoreContract):
@@ -112,4 +112,20 @@ def test_postgres_reads_skip_their_transaction_only_under_read_committed(
         with store._tx(write=True) as conn:
             assert conn.connection.driver_connection.autocommit is False
     finally:
+        store.close()
+
+
+class TestSqliteRecorder(RecorderContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> Iterator[SqlStore]:
+        store = SqlStore(f"sqlite:///{tmp_path / 'recorder.db'}")
+        yield store
+        store.close()
+
+
+class TestPostgresRecorder(RecorderContract):
+    @pytest.fixture
+    def store(self, postgres_url: str) -> Iterator[SqlStore]:
+        store = SqlStore(postgres_url)
+        yield store
         store.close()

@@ -1,7 +1,8 @@
 """The in-memory reference store: thread-safe, indexed, and what the store test suites use.
 
 :class:`MemoryStore` composes one part per port — :mod:`~scimcore.store.memory.resources`,
-:mod:`~scimcore.store.memory.outbox` and :mod:`~scimcore.store.memory.directories` — over one lock, so a
+:mod:`~scimcore.store.memory.outbox`, :mod:`~scimcore.store.memory.directories` and
+:mod:`~scimcore.store.memory.recorder` — over one lock, so a
 change and its events are written together.  Deleting a directory is the one operation that spans them.
 
 This package does no I/O.
@@ -10,17 +11,19 @@ This package does no I/O.
 from __future__ import annotations
 
 import threading
+from collections import deque
 
 from scimcore.store.memory.directories import MemoryDirectories
 from scimcore.store.memory.outbox import EventRow, MemoryOutbox
+from scimcore.store.memory.recorder import MemoryRecorder
 from scimcore.store.memory.resources import MemoryResources
 from scimcore.store.memory.tables import DirectoryTables
-from scimcore.store.ports import Directory, TokenRecord
+from scimcore.store.ports import Directory, RecordedRequest, TokenRecord
 
 __all__ = ["MemoryStore"]
 
 
-class MemoryStore(MemoryResources, MemoryOutbox, MemoryDirectories):
+class MemoryStore(MemoryResources, MemoryOutbox, MemoryDirectories, MemoryRecorder):
     """A store of every port kept in process memory, for tests and single processes."""
 
     blocking = False
@@ -35,6 +38,8 @@ class MemoryStore(MemoryResources, MemoryOutbox, MemoryDirectories):
         self._directories: dict[str, Directory] = {}
         self._tokens: dict[str, TokenRecord] = {}
         self._events: list[EventRow | None] = []
+        self._recorded: dict[str, deque[RecordedRequest]] = {}
+        self._recorded_seq = 0
 
     def delete_directory(self, directory_id: str) -> None:
         """Forget a directory, its tokens, resources and events."""
@@ -42,6 +47,7 @@ class MemoryStore(MemoryResources, MemoryOutbox, MemoryDirectories):
             self._forget_directory(directory_id)
             self._forget_resources(directory_id)
             self._forget_events(directory_id)
+            self._forget_recorded(directory_id)
 
     def clear(self) -> None:
         """Forget everything (test helper)."""
@@ -50,3 +56,4 @@ class MemoryStore(MemoryResources, MemoryOutbox, MemoryDirectories):
             self._directories.clear()
             self._tokens.clear()
             self._events.clear()
+            self._recorded.clear()

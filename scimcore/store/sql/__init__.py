@@ -2,7 +2,8 @@
 
 :class:`SqlStore` composes one part per port over one engine: resources (:mod:`~scimcore.store.sql.reads`
 and :mod:`~scimcore.store.sql.writes`, on the rows of :mod:`~scimcore.store.sql.rows`), the event outbox
-(:mod:`~scimcore.store.sql.outbox`) and directories (:mod:`~scimcore.store.sql.directories`).  Tables and
+(:mod:`~scimcore.store.sql.outbox`), directories (:mod:`~scimcore.store.sql.directories`) and the flight
+recorder's requests (:mod:`~scimcore.store.sql.recorder`).  Tables and
 migrations are in :mod:`~scimcore.store.sql.schema`; filter push-down is :mod:`~scimcore.store.sql.compile`;
 which database faults answer 507 (a full disk) and 503 with ``Retry-After`` (an outage) is
 :mod:`~scimcore.store.sql.faults`.
@@ -20,14 +21,15 @@ from scimcore.store.sql.directories import SqlDirectories
 from scimcore.store.sql.engine import normalise_url
 from scimcore.store.sql.outbox import SqlOutbox
 from scimcore.store.sql.reads import SqlReads
-from scimcore.store.sql.schema import LATEST, counts, directories, members, resources, schema_version, tokens
+from scimcore.store.sql.recorder import SqlRecorder
+from scimcore.store.sql.schema import LATEST, counts, directories, members, recorded, resources, schema_version, tokens
 from scimcore.store.sql.schema import events as events_table
 from scimcore.store.sql.writes import SqlWrites
 
 __all__ = ["SqlStore", "normalise_url"]
 
 
-class SqlStore(SqlReads, SqlWrites, SqlOutbox, SqlDirectories):
+class SqlStore(SqlReads, SqlWrites, SqlOutbox, SqlDirectories, SqlRecorder):
     """A store of every port in SQLite or PostgreSQL.
 
     ``SqlStore("sqlite:///scimcore.db")`` or ``SqlStore("postgresql://user@host/db")``; the schema is
@@ -61,5 +63,6 @@ class SqlStore(SqlReads, SqlWrites, SqlOutbox, SqlDirectories):
             conn.execute(delete(resources).where(resources.c.directory == directory_id))
             conn.execute(delete(events_table).where(events_table.c.directory == directory_id))
             conn.execute(delete(tokens).where(tokens.c.directory_id == directory_id))
+            conn.execute(delete(recorded).where(recorded.c.directory == directory_id))
             conn.execute(delete(counts).where(counts.c.directory == directory_id))
             conn.execute(delete(directories).where(directories.c.id == directory_id))

@@ -131,6 +131,24 @@ counts = Table(
     Column("n", BigInteger, nullable=False),
 )
 
+recorded = Table(
+    "scim_recorded_requests",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("directory", String(200), nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("query", Text, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("duration_ms", Float, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("detail", Text, nullable=True),
+    Column("request_id", Text, nullable=True),
+    Column("resource_id", Text, nullable=True),
+    Index("ix_scim_recorded_directory", "directory", "seq"),
+)
+
 schema_version = Table(
     "scim_schema_version",
     metadata,
@@ -200,7 +218,12 @@ def _step_4(conn: Connection) -> None:
             conn.execute(update(resources).where(resources.c.seq == seq).values(unique_value=new_key))
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_step_1, _step_2, _step_3, _step_4]
+def _step_5(conn: Connection) -> None:
+    """The flight recorder's requests (:mod:`scimcore.recorder`)."""
+    recorded.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_step_1, _step_2, _step_3, _step_4, _step_5]
 """Migration steps; step ``n`` (1-based) brings the schema from version ``n - 1`` to ``n``."""
 
 LATEST = len(MIGRATIONS)
