@@ -140,7 +140,10 @@ class Simulator:
 
     ``target`` is an ASGI or WSGI app (``kind`` overrides the guess), an :class:`httpx.Client`, or the URL of
     a live server; ``base_url`` is the SCIM base of an app or a client (``http://testserver/scim/v2`` by
-    default).  ``member_batch`` is how many members one group PATCH carries.
+    default).  ``member_batch`` is how many members one group PATCH carries.  The exchanges are recorded
+    as ``scimcore check`` records them, the token replaced by ``***`` even inside bodies: use a token that
+    no answer contains.  Every member of a group a step syncs must be among the users synced before it
+    (``ValueError`` otherwise: the vendor provisions a user before its memberships).
     """
 
     style: Style
