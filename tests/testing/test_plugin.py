@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 
@@ -166,3 +167,44 @@ def test_loading_the_plugin_imports_no_httpx() -> None:
     code = "import sys, scimcore.testing.plugin; print('httpx' in sys.modules, 'asyncio' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_a_django_project_takes_entra_traffic_under_wsgi_and_asgi(pytester: pytest.Pytester) -> None:
+    """The Django example project, under Django's WSGI and ASGI handlers, passes Entra's sync at a tenant's URL."""
+    pytest.importorskip("django")
+    project = Path(__file__).resolve().parents[2] / "examples" / "django_project"
+    pytester.makepyfile(
+        f"""
+        import os, sys
+        import pytest
+
+        sys.path.insert(0, {str(project)!r})
+        os.environ["DJANGO_SETTINGS_MODULE"] = "scimsite.settings"
+
+        import django
+        from scimcore.testing.simulators import Entra, Group, User
+
+        @pytest.fixture(scope="session", autouse=True)
+        def project(tmp_path_factory):
+            os.environ["SCIMCORE_DATABASE"] = f"sqlite:///{{tmp_path_factory.mktemp('db') / 'scim.db'}}"
+            django.setup()
+
+        @pytest.fixture(params=["wsgi", "asgi"])
+        def scim_app(request):
+            if request.param == "wsgi":
+                from django.core.handlers.wsgi import WSGIHandler
+                return WSGIHandler()
+            from django.core.handlers.asgi import ASGIHandler
+            return ASGIHandler()
+
+        def test_entra(scim_app):
+            from scimsite.scim import directories
+            directory, token = directories().create("acme")
+            alice = User("alice@contoso.example")
+            with Entra(scim_app, token=token, base_url="http://testserver/scim/v2/" + directory.id) as entra:
+                entra.test_connection().assert_success()
+                entra.sync(users=[alice], groups=[Group("Staff", members=[alice])]).assert_success()
+                entra.disable(alice).assert_success()
+        """
+    )
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)
