@@ -29,6 +29,8 @@ __all__ = [
     "MANAGER_SHORT_PATH_ARRAY",
     "NICKNAME_WITHOUT_FLAG",
     "NICKNAME_WITH_FLAG",
+    "REENABLE_WITHOUT_FLAG",
+    "REENABLE_WITH_FLAG",
     "REMOVE_MEMBER_WITHOUT_FLAG",
     "REMOVE_MEMBER_WITH_FLAG",
     "ROLE_OPS",
@@ -135,6 +137,13 @@ TUTORIAL_REMOVE_MEMBER: Final[list[dict[str, Any]]] = [
 DISABLE_WITHOUT_FLAG: Final[list[dict[str, Any]]] = [{"op": "Replace", "path": "active", "value": "False"}]
 #: Source: KNOWN_ISSUES, disabling a user with the flag: lower-case op, a real boolean.
 DISABLE_WITH_FLAG: Final[list[dict[str, Any]]] = [{"op": "replace", "path": "active", "value": False}]
+
+#: Source: Entra ID re-enabling a user (../shared/idp-traffic.md: "a re-enabled user gets active=true"), in
+#: KNOWN_ISSUES' shape of the disable without the flag: capitalised op, the boolean as the string "True".
+REENABLE_WITHOUT_FLAG: Final[list[dict[str, Any]]] = [{"op": "Replace", "path": "active", "value": "True"}]
+#: Source: Entra ID re-enabling a user (../shared/idp-traffic.md), in KNOWN_ISSUES' shape of the disable with
+#: the flag: lower-case op, a real boolean.
+REENABLE_WITH_FLAG: Final[list[dict[str, Any]]] = [{"op": "replace", "path": "active", "value": True}]
 
 #: Source: KNOWN_ISSUES, adding an attribute without the flag: capitalised ``Add``.
 NICKNAME_WITHOUT_FLAG: Final[list[dict[str, Any]]] = [{"op": "Add", "path": "nickName", "value": "Babs"}]

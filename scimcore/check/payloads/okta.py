@@ -1,6 +1,6 @@
 """Okta's SCIM 2.0 traffic, literal: the bodies of Okta's "SCIM 2.0 protocol reference" and its SPEC/CRUD tests.
 
-Owns: what Okta sends when it creates, replaces and deactivates users (``password``, ``locale`` and
+Owns: what Okta sends when it creates, replaces, deactivates and reactivates users (``password``, ``locale`` and
 ``groups: []`` in the create; the whole user, ``id`` and ``meta`` included, in the PUT of RFC 7644 §3.5.1;
 deactivation by a path-less ``replace``, RFC 7644 §3.5.2.3) and what Push Groups sends (create with
 ``members: []``, rename carrying the group's own ``id``, membership by ``members[value eq "<id>"]`` and lists
@@ -20,6 +20,7 @@ __all__ = [
     "CREATE_USER",
     "DEACTIVATE",
     "PUT_USER",
+    "REACTIVATE",
     "REMOVE_AND_ADD_MEMBERS",
     "RENAME_GROUP",
     "REPLACE_MEMBERS",
@@ -58,6 +59,10 @@ PUT_USER: Final[dict[str, Any]] = {
 
 #: Source: Okta, "SCIM 2.0 protocol reference", update a specific user (PATCH): deactivation, Okta's delete.
 DEACTIVATE: Final[list[dict[str, Any]]] = [{"op": "replace", "value": {"active": False}}]
+
+#: Source: Okta, "SCIM 2.0 protocol reference", update a specific user (PATCH): reactivation, the same
+#: path-less replace with ``active: true``.
+REACTIVATE: Final[list[dict[str, Any]]] = [{"op": "replace", "value": {"active": True}}]
 
 # -- Push Groups ---------------------------------------------------------------------------------------------
 #: Source: Okta, "SCIM 2.0 protocol reference", create groups (POST /Groups from Push Groups).

@@ -1,0 +1,309 @@
+"""What the vendor simulators share: the directory values, the verdicts, the connection and the judging.
+
+Owns: the values a test describes its directory with (:class:`User`, :class:`Group`), the verdict of a step
+(:class:`Outcome`, :class:`StepResult`), and :class:`Simulator`, what both vendors share: the connection,
+the ids the vendor remembers (it uses the returned ``id`` from then on, RFC 7644 §3.3), the lookup by the
+matching attribute (RFC 7644 §3.4.2.2, ``eq``), and how an answer is judged — the status the vendor
+expects is a success; 429 or a 5xx other than 501 (RFC 6585 §4, RFC 9110 §15.6), or no answer, a retry
+next cycle; anything else, or an answer the vendor cannot read on from, a failure (Entra quarantines a job
+when most of its calls fail).
+Must not: hold a payload (the catalogue holds them; a simulator fills in a copy), or import httpx before a
+simulator is built.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from scimcore.check.expectations import CheckFailed
+from scimcore.check.names import FLAG, PATCH_OP, Style
+from scimcore.check.wire import ConnectionLost, Exchange, Wire
+
+if TYPE_CHECKING:
+    import httpx
+
+    from scimcore.testing.client import Kind
+
+
+class Outcome(StrEnum):
+    """What the vendor concludes from a step's answers."""
+
+    SUCCESS = "success"
+    """Every request got the answer the vendor expects: the change is done."""
+    RETRY = "retry"
+    """A transient answer (429, a 5xx but 501, no answer): the vendor tries the change again next cycle."""
+    FAILURE = "failure"
+    """An answer the vendor cannot accept: the change fails, and many failures quarantine the job."""
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """The verdict of one simulator step, with the reason and the exchanges it took."""
+
+    step: str
+    outcome: Outcome
+    reason: str = ""
+    exchanges: tuple[Exchange, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether the vendor would have accepted the step."""
+        return self.outcome is Outcome.SUCCESS
+
+    def render(self) -> str:
+        """The verdict and every exchange of the step, as text (``>`` request lines, ``<`` response lines)."""
+        lines = [f"{self.step}: {self.outcome.value}" + (f" — {self.reason}" if self.reason else "")]
+        for exchange in self.exchanges:
+            lines += ["  " + line for line in exchange.render()]
+        return "\n".join(lines)
+
+    def assert_success(self) -> StepResult:
+        """``self`` when the vendor accepted the step; ``AssertionError`` with the whole exchange otherwise."""
+        if not self.ok:
+            raise AssertionError(self.render())
+        return self
+
+
+@dataclass
+class User:
+    """A user as the identity provider holds it; the simulator maps it to the vendor's attributes.
+
+    ``user_name`` is the matching attribute (Entra fills it from the userPrincipalName, which is often not
+    the mail); ``email`` defaults to ``user_name``; ``external_id`` to a fresh UUID.
+    """
+
+    user_name: str
+    given_name: str = "Test"
+    family_name: str = "User"
+    email: str | None = None
+    display_name: str | None = None
+    external_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    active: bool = True
+
+    @property
+    def mail(self) -> str:
+        """The work e-mail the vendor provisions."""
+        return self.email or self.user_name
+
+    @property
+    def shown_name(self) -> str:
+        """The displayName the vendor provisions."""
+        return self.display_name or f"{self.given_name} {self.family_name}"
+
+
+@dataclass
+class Group:
+    """A group as the identity provider holds it: its name (the matching attribute) and its members."""
+
+    display_name: str
+    members: Sequence[User] = ()
+    external_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+class _Stop(Exception):
+    """A step stops at the first answer the vendor does not accept."""
+
+    def __init__(self, outcome: Outcome, reason: str) -> None:
+        super().__init__(reason)
+        self.outcome = outcome
+        self.reason = reason
+
+
+def filled(template: Mapping[str, Any], **values: Any) -> dict[str, Any]:
+    """A deep copy of the catalogue ``template`` with the top-level ``values`` in place, keys in its order.
+
+    A key the template lacks is a ``KeyError``: a simulator never adds to a vendor's shape.
+    """
+    unknown = set(values) - set(template)
+    if unknown:
+        raise KeyError(f"the catalogue payload has no {sorted(unknown)}")
+    return {**copy.deepcopy(dict(template)), **values}
+
+
+def chunks(items: Sequence[str], size: int) -> list[Sequence[str]]:
+    """``items`` cut into runs of at most ``size``."""
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def transient(status: int) -> bool:
+    """Whether ``status`` is worth a retry: 429 (RFC 6585 §4) or a server error but 501 (RFC 9110 §15.6)."""
+    return status == 429 or (status >= 500 and status != 501)
+
+
+class Simulator:
+    """What every vendor simulator shares: the connection, the ids it remembers, and judging the answers.
+
+    ``target`` is an ASGI or WSGI app (``kind`` overrides the guess), an :class:`httpx.Client`, or the URL of
+    a live server; ``base_url`` is the SCIM base of an app or a client (``http://testserver/scim/v2`` by
+    default).  ``member_batch`` is how many members one group PATCH carries.  The exchanges are recorded
+    as ``scimcore check`` records them, the token replaced by ``***`` even inside bodies: use a token that
+    no answer contains.  Every member of a group a step syncs must be among the users synced before it
+    (``ValueError`` otherwise: the vendor provisions a user before its memberships).
+    """
+
+    style: Style
+    vendor: str
+    #: The default of ``member_batch``.
+    MEMBER_BATCH = 10
+
+    def __init__(
+        self,
+        target: Any,
+        *,
+        token: str,
+        base_url: str | None = None,
+        kind: Kind | None = None,
+        member_batch: int | None = None,
+        timeout: float = 15.0,
+    ) -> None:
+        from scimcore.testing.client import TEST_HOST, connect
+
+        if member_batch is not None and member_batch < 1:
+            raise ValueError("member_batch must be at least 1")
+        self._owns_client = not _is_httpx_client(target)
+        if isinstance(target, str):
+            client, url = connect(None, timeout=timeout), target
+        elif not self._owns_client:
+            client, url = target, base_url or str(target.base_url)
+        else:
+            client, url = connect(target, kind=kind, timeout=timeout), base_url or f"{TEST_HOST}/scim/v2"
+        self.client: httpx.Client = client
+        self.wire = Wire(client, url, token, timeout)
+        self.wire.style = self.style
+        self.member_batch = member_batch or self.MEMBER_BATCH
+        self.user_ids: dict[str, str] = {}
+        self.group_ids: dict[str, str] = {}
+        self.group_members: dict[str, set[str]] = {}
+
+    def __enter__(self) -> Simulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection the simulator opened (a client passed in stays open)."""
+        if self._owns_client:
+            self.client.close()
+
+    @property
+    def log(self) -> list[Exchange]:
+        """Every exchange so far, in order."""
+        return self.wire.log
+
+    @property
+    def flag(self) -> bool:
+        """Whether requests carry Entra's ``aadOptscim062020`` (only Entra's tenant URL may)."""
+        return False
+
+    def id_of(self, user: User) -> str | None:
+        """The id the server gave ``user``, as the vendor remembers it (None before it is provisioned)."""
+        return self.user_ids.get(user.user_name)
+
+    def group_id_of(self, group: Group) -> str | None:
+        """The id the server gave ``group``, as the vendor remembers it."""
+        return self.group_ids.get(group.display_name)
+
+    # -- one step ----------------------------------------------------------------------------------------------
+    def _step(self, name: str, body: Callable[[], None]) -> StepResult:
+        start = len(self.wire.log)
+        try:
+            body()
+        except _Stop as stop:
+            return StepResult(name, stop.outcome, stop.reason, tuple(self.wire.log[start:]))
+        finally:
+            self.wire.trace.clear()
+        return StepResult(name, Outcome.SUCCESS, "", tuple(self.wire.log[start:]))
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        params: Sequence[tuple[str, str]] = (),
+        expect: tuple[int, ...] = (200,),
+    ) -> Exchange:
+        """Send one request; an answer outside ``expect`` stops the step with the vendor's verdict."""
+        try:
+            reply = self.wire.call(method, path, body, params=params, flag=self.flag)
+        except (CheckFailed, ConnectionLost) as exc:
+            raise _Stop(Outcome.RETRY, str(exc)) from None
+        assert reply.status is not None
+        if reply.status in expect:
+            return reply
+        wanted = " or ".join(str(s) for s in expect)
+        detail = reply.json.get("detail") if isinstance(reply.json, dict) else None
+        reason = f"{method} {reply.target} answered {reply.status}, {self.vendor} expects {wanted}"
+        reason += f": {detail}" if detail else ""
+        raise _Stop(Outcome.RETRY if transient(reply.status) else Outcome.FAILURE, reason)
+
+    def _patch(self, path: str, operations: list[dict[str, Any]], expect: tuple[int, ...]) -> Exchange:
+        return self._call("PATCH", path, {"schemas": [PATCH_OP], "Operations": operations}, expect=expect)
+
+    def _fail(self, reason: str) -> _Stop:
+        return _Stop(Outcome.FAILURE, reason)
+
+    def _lookup(self, resource: str, expression: str, params: Sequence[tuple[str, str]]) -> dict[str, Any] | None:
+        """The one resource a filtered GET finds, None for none; a failure for an unreadable list or several."""
+        reply = self._call("GET", f"/{resource}", params=params)
+        found = reply.json
+        total = found.get("totalResults") if isinstance(found, dict) else None
+        if not isinstance(total, int) or isinstance(total, bool):
+            raise self._fail(f"GET /{resource} answered no integer totalResults (RFC 7644 §3.4.2)")
+        if total == 0:
+            return None
+        resources = found.get("Resources")
+        if not isinstance(resources, list) or not resources or not isinstance(resources[0], dict):
+            raise self._fail(f"GET /{resource} counted {total} but listed no Resources (RFC 7644 §3.4.2)")
+        if total > 1:
+            raise self._fail(f"{total} {resource.lower()} match {expression}: {self.vendor} needs one")
+        match: dict[str, Any] = resources[0]
+        if not isinstance(match.get("id"), str):
+            raise self._fail(f"the {resource[:-1].lower()} found for {expression} has no id")
+        return match
+
+    def _created_id(self, reply: Exchange, what: str) -> str:
+        """The ``id`` of the resource a POST created (RFC 7644 §3.3): the vendor uses it from then on."""
+        created = reply.json
+        if not isinstance(created, dict) or not isinstance(created.get("id"), str) or not created["id"]:
+            raise self._fail(f"POST {reply.target} created {what} but answered no id")
+        return str(created["id"])
+
+    def _known_user(self, user: User, find: Callable[[User], dict[str, Any] | None]) -> str:
+        """The id of ``user``: the remembered one, else the one the lookup by the matching attribute finds."""
+        uid = self.user_ids.get(user.user_name)
+        if uid is None:
+            found = find(user)
+            if found is None:
+                raise self._fail(f"no user {user.user_name!r} on the server: {self.vendor} has nothing to change")
+            uid = self.user_ids[user.user_name] = str(found["id"])
+        return uid
+
+    def _member_ids(self, group: Group) -> list[str]:
+        ids: list[str] = []
+        for member in group.members:
+            uid = self.user_ids.get(member.user_name)
+            if uid is None:
+                raise ValueError(f"{member.user_name!r} is a member of {group.display_name!r} but was never synced")
+            ids.append(uid)
+        return ids
+
+
+def _is_httpx_client(target: Any) -> bool:
+    try:
+        import httpx
+    except ImportError:  # pragma: no cover - the testing extra brings httpx
+        return False
+    return isinstance(target, httpx.Client)
+
+
+def flagged(url: str) -> bool:
+    """Whether a tenant URL carries Entra's ``aadOptscim062020`` flag in its query."""
+    return FLAG in url.partition("?")[2]
+

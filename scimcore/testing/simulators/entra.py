@@ -1,0 +1,220 @@
+"""Microsoft Entra ID's provisioning service, simulated: its requests, in its order, in both of its dialects.
+
+Each step follows Microsoft Learn's "Tutorial: Develop and plan provisioning for a SCIM endpoint in Microsoft
+Entra ID" and "Known issues and resolutions with SCIM 2.0 protocol compliance of the Microsoft Entra user
+provisioning service" (the facts are recorded in ``../shared/idp-traffic.md``):
+
+- :meth:`Entra.test_connection` — ``GET /Users?filter=userName eq "<random GUID>"`` and the same for a group
+  by ``displayName``: each must answer 200 with an empty ListResponse (RFC 7644 §3.4.2), never 404;
+- :meth:`Entra.sync` — the initial cycle: per user a query by the matching attribute (``userName``, from the
+  userPrincipalName), then ``POST /Users`` (201, with the ``id`` Entra uses from then on) or a ``PATCH`` of the
+  attributes that differ (200 or 204; nothing when none does); per group a query with
+  ``excludedAttributes=members``, ``POST /Groups`` without members, then ``PATCH`` adding the members in
+  batches (the tutorial's ``Add`` with ``"$ref": null``) and removing the ones no longer assigned;
+- :meth:`Entra.disable` / :meth:`Entra.reenable` — ``PATCH active`` (an unassigned, soft-deleted or disabled
+  user), as ``"False"``/``"True"`` with capitalised ops without the flag, as booleans with it;
+- :meth:`Entra.delete` — ``DELETE /Users/{id}`` (204), which Entra sends 30 days after the soft delete.
+
+Requests carry ``application/scim+json`` and no ``User-Agent`` (as Entra's often do); with ``flag=True`` (or
+a tenant URL ending in ``?aadOptscim062020``) every request carries ``aadOptscim062020`` and the four
+shapes the flag changes switch to their compliant form.  The payloads come from
+:mod:`scimcore.check.payloads.entra`.
+Must not: hold a payload, or send anything Entra does not.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from scimcore.check.names import ENTRA, Style
+from scimcore.check.payloads import entra as payloads
+from scimcore.testing.simulators.base import Group, Simulator, StepResult, User, chunks, filled, flagged
+
+#: Two of the paths Entra's default mapping updates, as its PATCH operations name them.
+_EMPLOYEE_NUMBER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"
+_WORK_EMAIL = 'emails[type eq "work"].value'
+
+
+def _current(resource: dict[str, Any], path: str) -> Any:
+    """The value a user the server returned holds at one of the mapped paths (None when absent)."""
+    if path == _WORK_EMAIL:
+        emails = [e for e in resource.get("emails") or [] if isinstance(e, dict)]
+        work = [e for e in emails if e.get("type") == "work"]
+        return (work or [{}])[0].get("value")
+    if path.startswith("name."):
+        return (resource.get("name") or {}).get(path[5:])
+    if path == _EMPLOYEE_NUMBER:
+        return (resource.get(path.rsplit(":", 1)[0]) or {}).get("employeeNumber")
+    return resource.get(path)
+
+
+def _active(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+class Entra(Simulator):
+    """Microsoft Entra ID's provisioning service against one SCIM endpoint (its *Tenant URL*).
+
+    ``flag`` says whether the Tenant URL carries ``?aadOptscim062020``; a URL target that carries it turns
+    it on.  See :class:`~scimcore.testing.simulators.base.Simulator` for the other arguments.
+    """
+
+    style: Style = ENTRA
+    vendor = "Entra ID"
+
+    def __init__(self, target: Any, *, token: str, flag: bool = False, **options: Any) -> None:
+        super().__init__(target, token=token, **options)
+        self._flag = flag or (isinstance(target, str) and flagged(target))
+
+    @property
+    def flag(self) -> bool:
+        """Whether requests carry ``aadOptscim062020`` and use the shapes it changes."""
+        return self._flag
+
+    # -- the steps ---------------------------------------------------------------------------------------------
+    def test_connection(self) -> StepResult:
+        """*Test Connection*: a user and a group filtered by a random GUID, each an empty 200 ListResponse."""
+
+        def run() -> None:
+            guid = str(uuid.uuid4())
+            for resource, found in (("Users", self._find_user_by(guid)), ("Groups", self._find_group(guid))):
+                if found is not None:
+                    raise self._fail(f"GET /{resource} filtered by a random GUID found {found['id']}")
+
+        return self._step("test_connection", run)
+
+    def sync(self, users: Sequence[User] = (), groups: Sequence[Group] = ()) -> StepResult:
+        """One provisioning cycle: the users (query, then POST or PATCH), then the groups and their members."""
+
+        def run() -> None:
+            for user in users:
+                self._sync_user(user)
+            for group in groups:
+                self._sync_group(group)
+
+        return self._step("sync", run)
+
+    def disable(self, user: User) -> StepResult:
+        """Disable ``user``: ``PATCH active`` false (``"False"`` without the flag)."""
+        ops = payloads.DISABLE_WITH_FLAG if self.flag else payloads.DISABLE_WITHOUT_FLAG
+        return self._step("disable", lambda: self._patch_user(user, ops))
+
+    def reenable(self, user: User) -> StepResult:
+        """Re-enable ``user``: ``PATCH active`` true; Entra does not restore its memberships."""
+        ops = payloads.REENABLE_WITH_FLAG if self.flag else payloads.REENABLE_WITHOUT_FLAG
+        return self._step("reenable", lambda: self._patch_user(user, ops))
+
+    def delete(self, user: User) -> StepResult:
+        """Hard-delete ``user`` (30 days after its soft delete): ``DELETE /Users/{id}``, 204."""
+
+        def run() -> None:
+            uid = self._known_user(user, self._find_user)
+            self._call("DELETE", f"/Users/{uid}", expect=(204, 200))
+            del self.user_ids[user.user_name]
+            for members in self.group_members.values():
+                members.discard(uid)
+
+        return self._step("delete", run)
+
+    # -- the requests ------------------------------------------------------------------------------------------
+    def _find_user_by(self, user_name: str) -> dict[str, Any] | None:
+        expression = f'userName eq "{user_name}"'
+        return self._lookup("Users", expression, [("filter", expression)])
+
+    def _find_user(self, user: User) -> dict[str, Any] | None:
+        return self._find_user_by(user.user_name)
+
+    def _find_group(self, display_name: str) -> dict[str, Any] | None:
+        expression = f'displayName eq "{display_name}"'
+        return self._lookup("Groups", expression, [("excludedAttributes", "members"), ("filter", expression)])
+
+    def _patch_user(self, user: User, operations: list[dict[str, Any]]) -> None:
+        uid = self._known_user(user, self._find_user)
+        self._patch(f"/Users/{uid}", [dict(op) for op in operations], expect=(200, 204))
+
+    def _sync_user(self, user: User) -> None:
+        found = self._find_user(user)
+        if found is None:
+            template = payloads.TUTORIAL_CREATE_USER
+            body = filled(
+                template,
+                externalId=user.external_id,
+                userName=user.user_name,
+                active=user.active,
+                emails=[{**template["emails"][0], "value": user.mail}],
+                name={
+                    "formatted": f"{user.given_name} {user.family_name}",
+                    "familyName": user.family_name,
+                    "givenName": user.given_name,
+                },
+            )
+            reply = self._call("POST", "/Users", body, expect=(201,))
+            self.user_ids[user.user_name] = self._created_id(reply, f"user {user.user_name!r}")
+            return
+        uid = self.user_ids[user.user_name] = str(found["id"])
+        operations = self._updates(user, found)
+        if operations:
+            self._patch(f"/Users/{uid}", operations, expect=(200, 204))
+
+    def _updates(self, user: User, found: dict[str, Any]) -> list[dict[str, Any]]:
+        """The PATCH operations for the mapped attributes of ``user`` that differ from the server's."""
+        wanted = {
+            **({"displayName": user.display_name} if user.display_name else {}),
+            _WORK_EMAIL: user.mail,
+            "name.givenName": user.given_name,
+            "name.familyName": user.family_name,
+            "externalId": user.external_id,
+        }
+        changed = {path: value for path, value in wanted.items() if _current(found, path) != value}
+        operations: list[dict[str, Any]] = []
+        if self.flag:
+            filtered, pathless = payloads.UPDATE_WITH_FLAG
+            if _WORK_EMAIL in changed:
+                operations.append({**filtered, "value": changed.pop(_WORK_EMAIL)})
+            keys = {k: changed[k] for k in pathless["value"] if k in changed}
+            keys |= {k: v for k, v in changed.items() if k not in keys}
+            if keys:
+                operations.append({**pathless, "value": keys})
+        else:
+            shape = payloads.UPDATE_WITHOUT_FLAG
+            operations = [{**op, "value": changed[op["path"]]} for op in shape if op["path"] in changed]
+        if _active(found.get("active")) != user.active:
+            if user.active:
+                operations += payloads.REENABLE_WITH_FLAG if self.flag else payloads.REENABLE_WITHOUT_FLAG
+            else:
+                operations += payloads.DISABLE_WITH_FLAG if self.flag else payloads.DISABLE_WITHOUT_FLAG
+        return [dict(op) for op in operations]
+
+    def _sync_group(self, group: Group) -> None:
+        members = self._member_ids(group)
+        found = self._find_group(group.display_name)
+        if found is None:
+            body = filled(payloads.TUTORIAL_CREATE_GROUP, externalId=group.external_id, displayName=group.display_name)
+            reply = self._call("POST", "/Groups", body, expect=(201,))
+            gid = self._created_id(reply, f"group {group.display_name!r}")
+            self.group_members[gid] = set()
+        else:
+            gid = str(found["id"])
+        self.group_ids[group.display_name] = gid
+        known = self.group_members.setdefault(gid, set())
+        added = [m for m in members if m not in known]
+        removed = sorted(known - set(members))
+        template = payloads.TUTORIAL_ADD_MEMBER[0]
+        for batch in chunks(added, self.member_batch):
+            add = {**template, "value": [{**template["value"][0], "value": m} for m in batch]}
+            self._patch(f"/Groups/{gid}", [add], expect=(204, 200))
+            known.update(batch)
+        for batch in chunks(removed, self.member_batch):
+            self._patch(f"/Groups/{gid}", self._removals(batch), expect=(204, 200))
+            known.difference_update(batch)
+
+    def _removals(self, member_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """Member removals: a value list without the flag, one ``members[value eq]`` op each with it."""
+        if self.flag:
+            template = payloads.REMOVE_MEMBER_WITH_FLAG[0]
+            example = template["path"].split('"')[1]
+            return [{**template, "path": template["path"].replace(example, m)} for m in member_ids]
+        template = payloads.REMOVE_MEMBER_WITHOUT_FLAG[0]
+        return [{**template, "value": [{**template["value"][0], "value": m} for m in member_ids]}]

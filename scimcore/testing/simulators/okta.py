@@ -1,0 +1,147 @@
+"""Okta's SCIM 2.0 provisioning, simulated: its requests, in its order, with its headers.
+
+Each step follows Okta's "SCIM 2.0 protocol reference" (the facts are recorded in
+``../shared/idp-traffic.md``):
+
+- :meth:`Okta.test_connection` — the first page of an import, ``GET /Users?startIndex=1&count=100``: 200
+  with ``itemsPerPage``, ``startIndex`` and ``totalResults`` as integers (RFC 7644 §3.4.2);
+- :meth:`Okta.sync` — per user ``GET /Users?filter=userName eq "x"&startIndex=1&count=100``, then ``POST
+  /Users`` (201, with ``password``, ``locale`` and ``groups: []``) or a ``PUT`` of the whole user (RFC 7644
+  §3.5.1, 200); per pushed group ``GET /Groups?filter=displayName eq "x"&startIndex=1&count=100``, ``POST
+  /Groups`` with ``members: []``, then ``PATCH`` membership — the removals by ``members[value eq "<id>"]`` and
+  the additions as ``{"value", "display"}`` lists in one request, the additions in batches;
+- :meth:`Okta.disable` / :meth:`Okta.reenable` — ``PATCH {"op": "replace", "value": {"active": ...}}``;
+- :meth:`Okta.delete` — Okta never deletes a user: deleting it in Okta deactivates it, the same PATCH.
+
+Requests carry ``Content-Type: application/json`` and ``User-Agent: Okta SCIM Client 1.0.0``.  The payloads
+come from :mod:`scimcore.check.payloads.okta`.
+Must not: hold a payload, or send anything Okta does not (no DELETE of a user).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from scimcore.check.names import OKTA, Style
+from scimcore.check.payloads import okta as payloads
+from scimcore.testing.simulators.base import Group, Simulator, StepResult, User, chunks, filled
+
+#: Okta's page: it looks up and imports by pages of 100.
+PAGE = [("startIndex", "1"), ("count", "100")]
+
+
+class Okta(Simulator):
+    """Okta's SCIM 2.0 provisioning (with Push Groups) against one SCIM base URL.
+
+    See :class:`~scimcore.testing.simulators.base.Simulator` for the arguments.
+    """
+
+    style: Style = OKTA
+    vendor = "Okta"
+
+    # -- the steps ---------------------------------------------------------------------------------------------
+    def test_connection(self) -> StepResult:
+        """The credentials test: the first import page, 200 with integer paging numbers."""
+
+        def run() -> None:
+            reply = self._call("GET", "/Users", params=PAGE)
+            page = reply.json if isinstance(reply.json, dict) else {}
+            for name in ("itemsPerPage", "startIndex", "totalResults"):
+                value = page.get(name)
+                if not isinstance(value, int) or isinstance(value, bool):
+                    raise self._fail(f"GET /Users answered {name}={value!r}: Okta needs an integer")
+
+        return self._step("test_connection", run)
+
+    def sync(self, users: Sequence[User] = (), groups: Sequence[Group] = ()) -> StepResult:
+        """Provision ``users`` (lookup, then POST or PUT), then push ``groups`` and their members."""
+
+        def run() -> None:
+            for user in users:
+                self._sync_user(user)
+            for group in groups:
+                self._push_group(group)
+
+        return self._step("sync", run)
+
+    def disable(self, user: User) -> StepResult:
+        """Deactivate ``user``: ``PATCH {"op": "replace", "value": {"active": false}}``."""
+        return self._step("disable", lambda: self._patch_user(user, payloads.DEACTIVATE))
+
+    def reenable(self, user: User) -> StepResult:
+        """Reactivate ``user``: ``PATCH {"op": "replace", "value": {"active": true}}``."""
+        return self._step("reenable", lambda: self._patch_user(user, payloads.REACTIVATE))
+
+    def delete(self, user: User) -> StepResult:
+        """Delete ``user`` in Okta: Okta deactivates it on the server and sends no DELETE."""
+        return self._step("delete", lambda: self._patch_user(user, payloads.DEACTIVATE))
+
+    # -- the requests ------------------------------------------------------------------------------------------
+    def _find_user(self, user: User) -> dict[str, Any] | None:
+        expression = f'userName eq "{user.user_name}"'
+        return self._lookup("Users", expression, [("filter", expression), *PAGE])
+
+    def _patch_user(self, user: User, operations: list[dict[str, Any]]) -> None:
+        uid = self._known_user(user, self._find_user)
+        self._patch(f"/Users/{uid}", [dict(op) for op in operations], expect=(200, 204))
+
+    def _sync_user(self, user: User) -> None:
+        found = self._find_user(user)
+        name = {"givenName": user.given_name, "familyName": user.family_name}
+        if found is None:
+            template = payloads.CREATE_USER
+            body = filled(
+                template,
+                userName=user.user_name,
+                name=name,
+                emails=[{**template["emails"][0], "value": user.mail}],
+                displayName=user.shown_name,
+                externalId=user.external_id,
+                active=user.active,
+            )
+            reply = self._call("POST", "/Users", body, expect=(201,))
+            self.user_ids[user.user_name] = self._created_id(reply, f"user {user.user_name!r}")
+            return
+        uid = self.user_ids[user.user_name] = str(found["id"])
+        template = payloads.PUT_USER
+        body = filled(
+            template,
+            id=uid,
+            userName=user.user_name,
+            name={**template["name"], **name},
+            emails=[{**template["emails"][0], "value": user.mail, "display": user.mail}],
+            active=user.active,
+        )
+        self._call("PUT", f"/Users/{uid}", body, expect=(200,))
+
+    def _push_group(self, group: Group) -> None:
+        members = self._member_ids(group)
+        expression = f'displayName eq "{group.display_name}"'
+        found = self._lookup("Groups", expression, [("filter", expression), *PAGE])
+        if found is None:
+            body = filled(payloads.CREATE_GROUP, displayName=group.display_name)
+            reply = self._call("POST", "/Groups", body, expect=(201,))
+            gid = self._created_id(reply, f"group {group.display_name!r}")
+            self.group_members[gid] = set()
+        else:
+            gid = str(found["id"])
+        self.group_ids[group.display_name] = gid
+        known = self.group_members.setdefault(gid, set())
+        shown = {self.user_ids[m.user_name]: m.user_name for m in group.members}
+        added = [m for m in members if m not in known]
+        removed = sorted(known - set(members))
+        remove, add = payloads.REMOVE_AND_ADD_MEMBERS
+        example = remove["path"].split('"')[1]
+        removals = [{**remove, "path": remove["path"].replace(example, m)} for m in removed]
+        batches = chunks(added, self.member_batch) or [[]]
+        for batch in batches:
+            entry = add["value"][0]
+            ops = removals + (
+                [{**add, "value": [{**entry, "value": m, "display": shown[m]} for m in batch]}] if batch else []
+            )
+            if ops:
+                self._patch(f"/Groups/{gid}", ops, expect=(204, 200))
+            known.difference_update(removed)
+            known.update(batch)
+            removals = []

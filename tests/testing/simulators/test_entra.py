@@ -1,0 +1,171 @@
+"""The Entra simulator against scimcore's ASGI and WSGI apps on the memory and SQLite stores, in both dialects."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from scimcore.check.payloads import entra as catalogue
+from scimcore.check.wire import Exchange
+from scimcore.events import Event
+from scimcore.testing.client import ScimClient
+from scimcore.testing.simulators import Entra, Group, Outcome, StepResult, User
+
+FLAG = "aadOptscim062020"
+
+
+def sent(result: StepResult, method: str, path: str = "") -> list[Exchange]:
+    return [e for e in result.exchanges if e.method == method and e.target.split("?")[0].startswith(path)]
+
+
+def body(exchange: Exchange) -> Any:
+    assert exchange.request_body is not None
+    return json.loads(exchange.request_body)
+
+
+@pytest.fixture(params=[False, True], ids=["without-flag", "with-flag"])
+def entra(request: pytest.FixtureRequest, scim_app: Any, scim_token: str) -> Any:
+    with Entra(scim_app, token=scim_token, flag=request.param, member_batch=2) as simulator:
+        yield simulator
+
+
+def test_test_connection_succeeds_with_two_empty_lookups(entra: Entra) -> None:
+    """Test Connection filters users and groups by a random GUID, and scimcore answers both with empty lists."""
+    result = entra.test_connection().assert_success()
+    assert [(e.method, e.target.split("?")[0], e.status) for e in result.exchanges] == [
+        ("GET", "/Users", 200),
+        ("GET", "/Groups", 200),
+    ]
+    assert 'filter=userName eq "' in result.exchanges[0].target
+
+
+def test_every_request_carries_the_flag_only_in_flag_mode(entra: Entra) -> None:
+    """With the flag every request's query carries aadOptscim062020; without it, none does."""
+    alice = User("alice@contoso.example")
+    entra.sync(users=[alice]).assert_success()
+    entra.disable(alice).assert_success()
+    assert {FLAG in e.target for e in entra.log} == {entra.flag}
+
+
+def test_a_wrong_token_fails_the_connection_test(scim_app: Any) -> None:
+    """A 401 is a failure Entra reports, not a retry."""
+    with Entra(scim_app, token="not-the-token-of-this-server") as entra:
+        result = entra.test_connection()
+    assert result.outcome is Outcome.FAILURE and "401" in result.reason
+
+
+def test_sync_creates_users_then_an_empty_group_then_members_in_batches(
+    entra: Entra, scim_client: ScimClient, scim_events: list[Event]
+) -> None:
+    """The first cycle: lookup and POST per user, lookup and POST of a memberless group, members PATCHed 2 by 2."""
+    users = [User(f"user{n}@contoso.example", given_name=f"U{n}") for n in range(3)]
+    result = entra.sync(users=users, groups=[Group("Staff", members=users)]).assert_success()
+    assert [(e.method, e.target.split("?")[0]) for e in result.exchanges] == [
+        ("GET", "/Users"),
+        ("POST", "/Users"),
+        ("GET", "/Users"),
+        ("POST", "/Users"),
+        ("GET", "/Users"),
+        ("POST", "/Users"),
+        ("GET", "/Groups"),
+        ("POST", "/Groups"),
+        ("PATCH", f"/Groups/{entra.group_ids['Staff']}"),
+        ("PATCH", f"/Groups/{entra.group_ids['Staff']}"),
+    ]
+    assert "members" not in body(sent(result, "POST", "/Groups")[0])
+    assert "excludedAttributes=members" in sent(result, "GET", "/Groups")[0].target
+    assert [len(body(e)["Operations"][0]["value"]) for e in sent(result, "PATCH")] == [2, 1]
+    group = scim_client.get(f"/Groups/{entra.group_ids['Staff']}").json()
+    assert sorted(m["value"] for m in group["members"]) == sorted(entra.id_of(u) for u in users)
+    assert [e.type for e in scim_events].count("group.user_added") == 3
+
+
+def test_bodies_are_the_catalogue_shapes(entra: Entra) -> None:
+    """The create bodies have the tutorial's keys in its order; member adds are the tutorial's Add with $ref null."""
+    alice = User("alice@contoso.example")
+    result = entra.sync(users=[alice], groups=[Group("Staff", members=[alice])]).assert_success()
+    user = body(sent(result, "POST", "/Users")[0])
+    assert list(user) == list(catalogue.TUTORIAL_CREATE_USER)
+    assert user["schemas"] == catalogue.TUTORIAL_CREATE_USER["schemas"] and user["userName"] == alice.user_name
+    assert list(body(sent(result, "POST", "/Groups")[0])) == list(catalogue.TUTORIAL_CREATE_GROUP)
+    (add,) = body(sent(result, "PATCH")[0])["Operations"]
+    assert add == {"op": "Add", "path": "members", "value": [{"$ref": None, "value": entra.id_of(alice)}]}
+
+
+def test_a_second_cycle_without_changes_only_looks_up(entra: Entra) -> None:
+    """Entra sends only deltas: a cycle over unchanged users and groups writes nothing."""
+    alice = User("alice@contoso.example")
+    entra.sync(users=[alice], groups=[Group("Staff", members=[alice])]).assert_success()
+    again = entra.sync(users=[alice], groups=[Group("Staff", members=[alice])]).assert_success()
+    assert {e.method for e in again.exchanges} == {"GET"}
+
+
+def test_a_matched_user_is_patched_in_the_dialect_of_the_flag(entra: Entra, scim_client: ScimClient) -> None:
+    """A user already on the server (matched by userName) gets a PATCH of what differs, not a POST."""
+    existing = scim_client.post(
+        "/Users",
+        {"schemas": catalogue.TUTORIAL_CREATE_USER["schemas"][:1], "userName": "alice@contoso.example", "active": True},
+    )
+    assert existing.status_code == 201
+    alice = User("alice@contoso.example", given_name="Alice", family_name="Liddell")
+    result = entra.sync(users=[alice]).assert_success()
+    assert not sent(result, "POST") and entra.id_of(alice) == existing.json()["id"]
+    operations = body(sent(result, "PATCH")[0])["Operations"]
+    if entra.flag:
+        assert [op["op"] for op in operations] == ["replace", "replace"]
+        assert operations[1]["value"]["name.givenName"] == "Alice" and "path" not in operations[1]
+    else:
+        assert {op["op"] for op in operations} == {"Replace"}
+        assert {"op": "Replace", "path": "name.familyName", "value": "Liddell"} in operations
+    user = scim_client.get(f"/Users/{entra.id_of(alice)}").json()
+    assert user["name"]["givenName"] == "Alice" and user["emails"][0]["value"] == alice.mail
+
+
+def test_removed_members_are_patched_out_in_the_dialect_of_the_flag(entra: Entra, scim_client: ScimClient) -> None:
+    """A member no longer assigned: a Remove with a value list without the flag, members[value eq] with it."""
+    alice, bob = User("alice@contoso.example"), User("bob@contoso.example")
+    entra.sync(users=[alice, bob], groups=[Group("Staff", members=[alice, bob])]).assert_success()
+    result = entra.sync(users=[alice, bob], groups=[Group("Staff", members=[alice])]).assert_success()
+    (op,) = body(sent(result, "PATCH")[0])["Operations"]
+    bob_id = entra.id_of(bob)
+    if entra.flag:
+        assert op == {"op": "remove", "path": f'members[value eq "{bob_id}"]'}
+    else:
+        assert op == {"op": "Remove", "path": "members", "value": [{"value": bob_id}]}
+    group = scim_client.get(f"/Groups/{entra.group_ids['Staff']}").json()
+    assert [m["value"] for m in group["members"]] == [entra.id_of(alice)]
+
+
+def test_disable_and_reenable_patch_active(entra: Entra, scim_client: ScimClient) -> None:
+    """Disable sends the catalogue's active PATCH ("False" without the flag); the user ends inactive, then active."""
+    alice = User("alice@contoso.example")
+    entra.sync(users=[alice]).assert_success()
+    disabled = entra.disable(alice).assert_success()
+    expected = catalogue.DISABLE_WITH_FLAG if entra.flag else catalogue.DISABLE_WITHOUT_FLAG
+    assert body(disabled.exchanges[0])["Operations"] == expected
+    assert scim_client.get(f"/Users/{entra.id_of(alice)}").json()["active"] is False
+    entra.reenable(alice).assert_success()
+    assert scim_client.get(f"/Users/{entra.id_of(alice)}").json()["active"] is True
+
+
+def test_disable_of_a_user_it_never_synced_looks_it_up_first(entra: Entra, scim_client: ScimClient) -> None:
+    """Without a remembered id, Entra finds the user by its matching attribute before the PATCH."""
+    created = scim_client.post(
+        "/Users", {"schemas": [catalogue.TUTORIAL_CREATE_USER["schemas"][0]], "userName": "carol@contoso.example"}
+    )
+    result = entra.disable(User("carol@contoso.example")).assert_success()
+    assert [e.method for e in result.exchanges] == ["GET", "PATCH"]
+    assert result.exchanges[1].target.split("?")[0] == f"/Users/{created.json()['id']}"
+
+
+def test_delete_sends_delete_and_forgets_the_id(entra: Entra, scim_client: ScimClient) -> None:
+    """The hard delete is one DELETE answered 204; the user is gone and Entra no longer knows its id."""
+    alice = User("alice@contoso.example")
+    entra.sync(users=[alice]).assert_success()
+    uid = entra.id_of(alice)
+    result = entra.delete(alice).assert_success()
+    assert [(e.method, e.status) for e in result.exchanges] == [("DELETE", 204)]
+    assert scim_client.get(f"/Users/{uid}").status_code == 404
+    assert entra.id_of(alice) is None
