@@ -108,7 +108,7 @@ def main() -> None:
                 base = collected(scenario, 0, args.store, record, Path(tmp))
                 loaded = collected(scenario, args.requests, args.store, record, Path(tmp))
                 figures.setdefault(scenario, {})[record] = round((loaded - base) / args.requests)
-    for scenario, pair in figures.items():
+    for pair in figures.values():
         pair["change_percent"] = round(100 * (pair["on"] - pair["off"]) / pair["off"], 1)
     print(json.dumps({"store": args.store, "requests": args.requests, "instructions_per_request": figures}))
 
