@@ -11,8 +11,8 @@ provisioning service" (the facts are recorded in ``../shared/idp-traffic.md``):
   attributes that differ (200 or 204; nothing when none does); per group a query with
   ``excludedAttributes=members``, ``POST /Groups`` without members, then ``PATCH`` adding the members in
   batches (the tutorial's ``Add`` with ``"$ref": null``) and removing the ones no longer assigned;
-- :meth:`Entra.disable` / :meth:`Entra.reenable` — ``PATCH active`` (an unassigned, soft-deleted or disabled
-  user), as ``"False"``/``"True"`` with capitalised ops without the flag, as booleans with it;
+- :meth:`Entra.disable`, :meth:`Entra.unassign` / :meth:`Entra.reenable` — ``PATCH active`` (an unassigned,
+  soft-deleted or disabled user), as ``"False"``/``"True"`` with capitalised ops without the flag, as booleans with it;
 - :meth:`Entra.delete` — ``DELETE /Users/{id}`` (204), which Entra sends 30 days after the soft delete.
 
 Requests carry ``application/scim+json`` and no ``User-Agent`` (as Entra's often do); with ``flag=True`` (or
@@ -100,6 +100,11 @@ class Entra(Simulator):
         """Disable ``user``: ``PATCH active`` false (``"False"`` without the flag)."""
         ops = payloads.DISABLE_WITH_FLAG if self.flag else payloads.DISABLE_WITHOUT_FLAG
         return self._step("disable", lambda: self._patch_user(user, ops))
+
+    def unassign(self, user: User) -> StepResult:
+        """Unassign ``user``: Entra soft-deletes it with :meth:`disable`'s PATCH; :meth:`delete` follows 30 days on."""
+        ops = payloads.DISABLE_WITH_FLAG if self.flag else payloads.DISABLE_WITHOUT_FLAG
+        return self._step("unassign", lambda: self._patch_user(user, ops))
 
     def reenable(self, user: User) -> StepResult:
         """Re-enable ``user``: ``PATCH active`` true; Entra does not restore its memberships."""

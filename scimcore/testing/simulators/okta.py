@@ -11,7 +11,8 @@ Each step follows Okta's "SCIM 2.0 protocol reference" (the facts are recorded i
   /Groups`` with ``members: []``, then ``PATCH`` membership — the removals by ``members[value eq "<id>"]`` and
   the additions as ``{"value", "display"}`` lists in one request, the additions in batches;
 - :meth:`Okta.disable` / :meth:`Okta.reenable` — ``PATCH {"op": "replace", "value": {"active": ...}}``;
-- :meth:`Okta.delete` — Okta never deletes a user: deleting it in Okta deactivates it, the same PATCH.
+- :meth:`Okta.unassign` and :meth:`Okta.delete` — Okta never deletes a user: unassigning or deleting it in
+  Okta deactivates it, the same PATCH.
 
 Requests carry ``Content-Type: application/json`` and ``User-Agent: Okta SCIM Client 1.0.0``.  The payloads
 come from :mod:`scimcore.check.payloads.okta`.
@@ -72,6 +73,10 @@ class Okta(Simulator):
     def reenable(self, user: User) -> StepResult:
         """Reactivate ``user``: ``PATCH {"op": "replace", "value": {"active": true}}``."""
         return self._step("reenable", lambda: self._patch_user(user, payloads.REACTIVATE))
+
+    def unassign(self, user: User) -> StepResult:
+        """Unassign ``user`` from the application: Okta deactivates it (the :meth:`disable` PATCH), no DELETE."""
+        return self._step("unassign", lambda: self._patch_user(user, payloads.DEACTIVATE))
 
     def delete(self, user: User) -> StepResult:
         """Delete ``user`` in Okta: Okta deactivates it on the server and sends no DELETE."""

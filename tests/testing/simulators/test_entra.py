@@ -169,3 +169,13 @@ def test_delete_sends_delete_and_forgets_the_id(entra: Entra, scim_client: ScimC
     assert [(e.method, e.status) for e in result.exchanges] == [("DELETE", 204)]
     assert scim_client.get(f"/Users/{uid}").status_code == 404
     assert entra.id_of(alice) is None
+
+
+def test_unassign_soft_deletes_with_the_disable_patch(entra: Entra, scim_client: ScimClient) -> None:
+    """Unassigning sends Entra's soft delete, the disable PATCH; the user stays, inactive, until the DELETE."""
+    alice = User("alice@contoso.example")
+    entra.sync(users=[alice]).assert_success()
+    result = entra.unassign(alice).assert_success()
+    expected = catalogue.DISABLE_WITH_FLAG if entra.flag else catalogue.DISABLE_WITHOUT_FLAG
+    assert [e.method for e in result.exchanges] == ["PATCH"] and body(result.exchanges[0])["Operations"] == expected
+    assert scim_client.get(f"/Users/{entra.id_of(alice)}").json()["active"] is False

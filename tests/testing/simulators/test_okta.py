@@ -108,3 +108,13 @@ def test_delete_deactivates_and_sends_no_delete(okta: Okta, scim_client: ScimCli
     result = okta.delete(alice).assert_success()
     assert [e.method for e in result.exchanges] == ["PATCH"]
     assert scim_client.get(f"/Users/{okta.id_of(alice)}").json()["active"] is False
+
+
+def test_unassign_deactivates_and_sends_no_delete(okta: Okta, scim_client: ScimClient) -> None:
+    """Unassigning in Okta is its deactivation PATCH; the user stays on the server, inactive."""
+    alice = User("alice@okta.local")
+    okta.sync(users=[alice]).assert_success()
+    result = okta.unassign(alice).assert_success()
+    assert [e.method for e in result.exchanges] == ["PATCH"]
+    assert body(result.exchanges[0])["Operations"] == catalogue.DEACTIVATE
+    assert scim_client.get(f"/Users/{okta.id_of(alice)}").json()["active"] is False
