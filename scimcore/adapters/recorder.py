@@ -9,8 +9,8 @@ without its body.
 
 Entries are written to the store (:class:`~scimcore.store.ports.Recorder`) in batches, after the response
 has been sent, so recording does not slow the request it records; a crash loses at most the last batch
-(``batch`` requests or ``flush_seconds``).  :func:`export_lines` and :func:`read_recording` are the replay
-file that ``scimcore recorder export`` writes and ``scimcore check --replay`` reads.
+(``batch`` requests or ``flush_seconds``).  :func:`export_lines` writes the replay file that ``scimcore recorder
+export`` saves and ``scimcore check --replay`` reads (:mod:`scimcore.check.replay`, which imports no engine).
 
 Owns: what is recorded and how it is redacted, the batching, the replay file format.
 Must not: block a request on a store write, or keep a secret.
@@ -21,10 +21,9 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import asdict, replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import unquote
 
 from scimcore.adapters.access import REDACTED, is_sensitive, redact_body, request_id
@@ -137,30 +136,3 @@ def export_lines(directory: str, entries: Iterable[RecordedRequest]) -> Iterator
     yield json.dumps({"format": RECORDING_FORMAT, "directory": directory, "requests": len(listed)})
     for entry in listed:
         yield json.dumps({k: v for k, v in asdict(entry).items() if k != "seq"}, ensure_ascii=False)
-
-
-def read_recording(lines: Iterable[str]) -> list[RecordedRequest]:
-    """The requests of a replay file; ``ValueError`` naming the line that is not one."""
-    found: list[RecordedRequest] = []
-    header: Mapping[str, Any] | None = None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            doc = json.loads(line)
-        except ValueError:
-            raise ValueError(f"line {number} is not JSON") from None
-        if header is None:
-            if not isinstance(doc, dict) or doc.get("format") != RECORDING_FORMAT:
-                raise ValueError(f"line {number} is not a {RECORDING_FORMAT} header")
-            header = doc
-            continue
-        try:
-            found.append(replace(RecordedRequest(**doc), seq=len(found) + 1))
-        except TypeError as exc:
-            raise ValueError(f"line {number} is not a recorded request: {exc}") from None
-    if header is None:
-        raise ValueError("the file is empty")
-    if header.get("requests") != len(found):
-        raise ValueError(f"the header announces {header.get('requests')} requests, the file holds {len(found)}")
-    return found

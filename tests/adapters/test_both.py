@@ -454,37 +454,35 @@ def test_streamed_body_over_the_limit_is_413(adapter: Adapter, send: Send) -> No
     assert _json(body)["detail"] == "The request body exceeds 200 bytes."
 
 
+class _CountedChunks:
+    """``count`` chunks of ``size`` spaces, counting how many were taken."""
+
+    def __init__(self, count: int, size: int) -> None:
+        self.count, self.size, self.produced = count, size, 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        for _ in range(self.count):
+            self.produced += 1
+            yield b" " * self.size
+
+
 def test_streamed_body_over_the_limit_is_read_no_further_than_the_drain_bound(
     adapter: Adapter, send: Send, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A streamed body over the limit is read, and dropped, only up to DRAIN_BYTES."""
     monkeypatch.setattr(common, "DRAIN_BYTES", 1000)
     app = adapter(make_service(), prefix="/scim/v2", max_body_bytes=200)
-    produced = 0
-
-    def chunks() -> Iterator[bytes]:
-        nonlocal produced
-        for _ in range(100):
-            produced += 1
-            yield b" " * 50
-
-    assert send(app, "POST", "/scim/v2/Users", chunks=chunks())[0] == 413
-    assert produced <= 1000 // 50 + 2
+    body = _CountedChunks(100, 50)
+    assert send(app, "POST", "/scim/v2/Users", chunks=body)[0] == 413
+    assert body.produced <= 1000 // 50 + 2
 
 
 def test_a_refused_body_is_read_to_its_end_before_the_413(adapter: Adapter, send: Send) -> None:
     """A body over the limit but within DRAIN_BYTES is read to its end, so the client hears the 413."""
     app = adapter(make_service(), prefix="/scim/v2", max_body_bytes=200)
-    produced = 0
-
-    def chunks() -> Iterator[bytes]:
-        nonlocal produced
-        for _ in range(100):
-            produced += 1
-            yield b" " * 50
-
-    assert send(app, "POST", "/scim/v2/Users", chunks=chunks())[0] == 413
-    assert produced == 100
+    body = _CountedChunks(100, 50)
+    assert send(app, "POST", "/scim/v2/Users", chunks=body)[0] == 413
+    assert body.produced == 100
 
 
 def test_an_announced_body_over_the_limit_is_drained_unless_100_continue(adapter: Adapter, send: Send) -> None:

@@ -7,11 +7,11 @@ import json
 from typing import Any
 
 import httpx
-import pytest
 
 from scimcore import BearerTokens, MemoryStore, ScimService
-from scimcore.adapters.recorder import FlightRecorder, export_lines, read_recording, redact_query
+from scimcore.adapters.recorder import FlightRecorder, export_lines, redact_query
 from scimcore.asgi import ScimASGI
+from scimcore.check.replay import read_replay_file
 from scimcore.transport import ScimRequest, ScimResponse
 from scimcore.wsgi import ScimWSGI
 from tests.conftest import TOKEN, USER_SCHEMA
@@ -116,23 +116,14 @@ def test_the_wsgi_app_writes_the_batch_after_the_answer() -> None:
     assert [e.status for e in store.recorded_requests("default")] == [200]
 
 
-def test_a_recording_reads_back_from_its_export() -> None:
-    """export_lines writes a header and one line per request; read_recording gives the same requests."""
+def test_an_export_is_a_replay_file_check_reads() -> None:
+    """export_lines writes what scimcore check --replay reads: the same requests, in order."""
     store = MemoryStore()
     recorder = FlightRecorder(store)
     for n in range(3):
         recorder.observe(_request({"n": n}), ScimResponse(201, body=json.dumps({"id": f"u{n}"}).encode()), 1.0)
     recorder.flush()
     entries = store.recorded_requests("default")
-    back = read_recording(list(export_lines("default", entries)))
-    assert [(e.body, e.resource_id) for e in back] == [(e.body, e.resource_id) for e in entries]
-
-
-@pytest.mark.parametrize(
-    ("lines", "message"),
-    [([], "empty"), (["{}"], "header"), (['{"format": "scimcore-recording/1", "requests": 2}'], "announces 2")],
-)
-def test_a_broken_recording_is_refused_with_what_is_wrong(lines: list[str], message: str) -> None:
-    """read_recording names the problem: no header, a wrong header, a truncated file."""
-    with pytest.raises(ValueError, match=message):
-        read_recording(lines)
+    back = read_replay_file(list(export_lines("default", entries)))
+    assert [(e["body"], e["resource_id"], e["status"]) for e in back] == [
+        (e.body, e.resource_id, e.status) for e in entries]
