@@ -33,6 +33,19 @@ def hash_password(password: str) -> str:
     return f"scrypt$16384$8$1${salt.hex()}${digest.hex()}"
 
 
+def verify_password(password: str, stored: str) -> bool:
+    """Whether ``password`` matches a :func:`hash_password` hash, compared in constant time."""
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        found = hashlib.scrypt(password.encode("utf-8"), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p),
+                               dklen=len(digest) // 2)
+    except ValueError:
+        return False
+    return hmac.compare_digest(found.hex(), digest)
+
+
 def generate_token() -> str:
     """A new bearer token: 32 bytes from the operating system's CSPRNG, URL-safe."""
     return secrets.token_urlsafe(32)

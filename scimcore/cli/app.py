@@ -11,6 +11,7 @@ import importlib
 import click
 
 from scimcore import __version__
+from scimcore.cli.admin import admin
 from scimcore.cli.db import db
 from scimcore.cli.directories import directories
 from scimcore.cli.events import events
@@ -60,7 +61,7 @@ def main() -> None:
     """scimcore: receive user and group provisioning (SCIM 2.0) from any identity provider."""
 
 
-for command in (serve, db, directories, events, recorder, export_command, import_command):
+for command in (serve, db, directories, events, recorder, admin, export_command, import_command):
     main.add_command(command)
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import click
 
@@ -40,7 +42,7 @@ from scimcore.limits import RateLimit
 from scimcore.service import ScimService, ServiceConfig
 from scimcore.store.memory import MemoryStore
 from scimcore.store.port import DEFAULT_DIRECTORY
-from scimcore.store.ports import Recorder
+from scimcore.store.ports import AdminStore, Recorder
 from scimcore.transport import ScimRequest
 
 
@@ -113,6 +115,14 @@ def _rate_limit(value: str | None) -> RateLimit | None:
     help="Forget recorded requests older than this many days.",
 )
 @click.option(
+    "--console-secret",
+    envvar="SCIMCORE_CONSOLE_SECRET",
+    default=None,
+    help="Secret (32 characters or more) signing the admin console's sessions (or set SCIMCORE_CONSOLE_SECRET); "
+    "give every server behind one load balancer the same one. Random per process if absent: a restart signs "
+    "everyone out.",
+)
+@click.option(
     "--metrics-token",
     envvar="SCIMCORE_METRICS_TOKEN",
     default=None,
@@ -136,6 +146,7 @@ def serve(
     cursor_secret: str | None,
     record_keep: int,
     record_days: float,
+    console_secret: str | None,
     metrics_token: str | None,
     log_format: str,
 ) -> None:
@@ -152,6 +163,8 @@ def serve(
     token = _checked_token(token)
     if metrics_token is not None and len(metrics_token) < 16:
         raise click.BadParameter("needs at least 16 characters", param_hint="--metrics-token")
+    if console_secret is not None and len(console_secret) < 32:
+        raise click.BadParameter("needs at least 32 characters", param_hint="--console-secret")
     root = _public_root(public_url, host, port)
     check_port_free(host, port)
     store = open_store(database)
@@ -176,7 +189,14 @@ def serve(
         recorder=FlightRecorder(store, keep=record_keep, max_age=record_days * 86400.0)
         if record_keep and isinstance(store, Recorder) else None,
     )
-    operations = OperationsASGI(app, metrics_token=metrics_token)
+    operations: Any = OperationsASGI(app, metrics_token=metrics_token)
+    if isinstance(store, AdminStore) and isinstance(store, DirectoryStore) and not isinstance(store, MemoryStore):
+        from scimcore.console import ConsoleASGI
+
+        secret = console_secret.encode("utf-8") if console_secret else secrets.token_bytes(32)
+        console = ConsoleASGI(store, secret=secret, scim_base=root + SCIM_PREFIX,
+                              secure_cookies=True if root.startswith("https://") else None)
+        operations = _WithConsole(console, operations)
     base = root + SCIM_PREFIX
     click.echo(f"scimcore {__version__} serving SCIM 2.0 at {base}  (database: {_redact(database)})")
     click.echo("Microsoft Entra ID provisioning settings:")
@@ -192,6 +212,8 @@ def serve(
             click.echo(f"  directory {directory.name!r}: {shown}{state}")
     metrics = f"; metrics: {root}/metrics" if metrics_token else ""
     click.echo(f"  Health: {root}/healthz and {root}/readyz{metrics}")
+    if not isinstance(store, MemoryStore):
+        click.echo(f"  Admin console: {root}/admin (accounts: scimcore admin create NAME)")
     sys.stdout.flush()
     config = uvicorn.Config(
         operations,
@@ -281,6 +303,20 @@ def _default_directory(
         "the one shown at the first start (kept, hashed, in the database; "
         f"`scimcore directories rotate-token {DEFAULT_DIRECTORY}` issues a new one)"
     )
+
+
+class _WithConsole:
+    """An ASGI app sending the console's paths to ``console`` and everything else to ``app``."""
+
+    def __init__(self, console: Any, app: Any) -> None:
+        self.console, self.app = console, app
+        self.service = app.service
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and self.console.handles(scope.get("path", "")):
+            await self.console(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def _log_to_stderr(level: str, log_format: str = "text") -> None:

@@ -308,6 +308,36 @@ class Recorder(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class AdminAccount:
+    """An operator of the admin console: a name and a salted scrypt hash of the password, never the password."""
+
+    name: str
+    password_hash: str
+    created: str
+
+
+@runtime_checkable
+class AdminStore(Protocol):
+    """Where the admin console's accounts live (optional; the memory and SQL stores implement it)."""
+
+    def save_admin(self, account: AdminAccount) -> None:
+        """Insert or replace the account called ``account.name``."""
+        ...
+
+    def get_admin(self, name: str) -> AdminAccount | None:
+        """The account called ``name``, or ``None``."""
+        ...
+
+    def list_admins(self) -> list[AdminAccount]:
+        """Every account, by name."""
+        ...
+
+    def delete_admin(self, name: str) -> bool:
+        """Remove the account; whether it existed."""
+        ...
+
+
 @runtime_checkable
 class EventLog(Protocol):
     """The event log of a directory, for the host application (paging by sequence number)."""

@@ -13,17 +13,18 @@ from __future__ import annotations
 import threading
 from collections import deque
 
+from scimcore.store.memory.admins import MemoryAdmins
 from scimcore.store.memory.directories import MemoryDirectories
 from scimcore.store.memory.outbox import EventRow, MemoryOutbox
 from scimcore.store.memory.recorder import MemoryRecorder
 from scimcore.store.memory.resources import MemoryResources
 from scimcore.store.memory.tables import DirectoryTables
-from scimcore.store.ports import Directory, RecordedRequest, TokenRecord
+from scimcore.store.ports import AdminAccount, Directory, RecordedRequest, TokenRecord
 
 __all__ = ["MemoryStore"]
 
 
-class MemoryStore(MemoryResources, MemoryOutbox, MemoryDirectories, MemoryRecorder):
+class MemoryStore(MemoryResources, MemoryOutbox, MemoryDirectories, MemoryRecorder, MemoryAdmins):
     """A store of every port kept in process memory, for tests and single processes."""
 
     blocking = False
@@ -40,6 +41,7 @@ class MemoryStore(MemoryResources, MemoryOutbox, MemoryDirectories, MemoryRecord
         self._events: list[EventRow | None] = []
         self._recorded: dict[str, deque[RecordedRequest]] = {}
         self._recorded_seq = 0
+        self._admins: dict[str, AdminAccount] = {}
 
     def delete_directory(self, directory_id: str) -> None:
         """Forget a directory, its tokens, resources and events."""
@@ -57,3 +59,4 @@ class MemoryStore(MemoryResources, MemoryOutbox, MemoryDirectories, MemoryRecord
             self._tokens.clear()
             self._events.clear()
             self._recorded.clear()
+            self._admins.clear()

@@ -17,6 +17,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 
 from scimcore.errors import ScimError
+from scimcore.store.sql.admins import SqlAdmins
 from scimcore.store.sql.directories import SqlDirectories
 from scimcore.store.sql.engine import normalise_url
 from scimcore.store.sql.outbox import SqlOutbox
@@ -29,7 +30,7 @@ from scimcore.store.sql.writes import SqlWrites
 __all__ = ["SqlStore", "normalise_url"]
 
 
-class SqlStore(SqlReads, SqlWrites, SqlOutbox, SqlDirectories, SqlRecorder):
+class SqlStore(SqlReads, SqlWrites, SqlOutbox, SqlDirectories, SqlRecorder, SqlAdmins):
     """A store of every port in SQLite or PostgreSQL.
 
     ``SqlStore("sqlite:///scimcore.db")`` or ``SqlStore("postgresql://user@host/db")``; the schema is

@@ -149,6 +149,14 @@ recorded = Table(
     Index("ix_scim_recorded_directory", "directory", "seq"),
 )
 
+admins = Table(
+    "scim_admins",
+    metadata,
+    Column("name", String(200), primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    Column("created", String(40), nullable=False),
+)
+
 schema_version = Table(
     "scim_schema_version",
     metadata,
@@ -223,7 +231,12 @@ def _step_5(conn: Connection) -> None:
     recorded.create(conn, checkfirst=True)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_step_1, _step_2, _step_3, _step_4, _step_5]
+def _step_6(conn: Connection) -> None:
+    """The admin console's accounts (:mod:`scimcore.console`)."""
+    admins.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_step_1, _step_2, _step_3, _step_4, _step_5, _step_6]
 """Migration steps; step ``n`` (1-based) brings the schema from version ``n - 1`` to ``n``."""
 
 LATEST = len(MIGRATIONS)

@@ -1,0 +1,270 @@
+"""The admin console: server-rendered pages under ``/admin`` for the directories of a store (ASGI).
+
+Pages: sign-in; the directories, with a form to create one; a directory — its SCIM and Entra Tenant URLs,
+rename, pause and resume, a new token (shown once), delete after typing its name, its latest events and the
+flight recorder's latest requests.  Jinja2 templates with autoescaping, one stylesheet, no JavaScript.
+
+Every page but sign-in needs a session (:mod:`scimcore.console.sessions`); every form is a POST with a CSRF
+token; the session cookie is ``HttpOnly``, ``SameSite=Strict``, ``Path=/admin`` and ``Secure`` when the
+request came over https (or ``secure_cookies=True``).  Answers carry ``Cache-Control: no-store``, a
+``Content-Security-Policy`` allowing only the console's own stylesheet, ``X-Frame-Options: DENY`` and
+``Referrer-Policy: no-referrer``.  A token appears once, in the answer to the form that made it, and in no
+log.
+
+Owns: the console's routes and forms.  Must not: store anything itself (the directory manager and the
+store's ports do) or serve SCIM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import secrets
+from collections.abc import Awaitable, Callable, MutableMapping
+from importlib import resources
+from pathlib import PurePosixPath
+from typing import Any, NoReturn
+from urllib.parse import parse_qsl, quote
+
+from scimcore.console.sessions import LOGIN_COOKIE, SESSION_COOKIE, Session, Sessions
+from scimcore.directories import PROVIDERS, DirectoryManager, entra_tenant_url
+from scimcore.store.port import DEFAULT_DIRECTORY
+from scimcore.store.ports import AdminStore, DirectoryStore, EventLog, Recorder
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+MAX_FORM_BYTES = 64 * 1024
+SECURITY_HEADERS = [
+    (b"cache-control", b"no-store"),
+    (b"content-security-policy", b"default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-content-type-options", b"nosniff"),
+]
+
+
+class _Answer(Exception):
+    """Ends a request with an answer (a page, a redirect or an error)."""
+
+    def __init__(self, status: int, body: str = "", headers: list[tuple[bytes, bytes]] | None = None) -> None:
+        self.status, self.body, self.headers = status, body, headers or []
+
+
+class ConsoleASGI:
+    """The admin console for ``store``, served under ``mount`` (see the module docstring).
+
+    ``scim_base`` is the public URL of the SCIM root (``https://scim.example.com/scim/v2``), shown as each
+    directory's endpoint; ``secret`` (32 bytes or more) signs sessions and CSRF tokens.
+    """
+
+    def __init__(
+        self,
+        store: Any,
+        *,
+        secret: bytes,
+        scim_base: str,
+        mount: str = "/admin",
+        secure_cookies: bool | None = None,
+        allow_private_webhooks: bool | None = None,
+    ) -> None:
+        if not isinstance(store, DirectoryStore) or not isinstance(store, AdminStore):
+            raise TypeError("the console needs a store of directories and admin accounts (memory or SQL)")
+        import jinja2
+
+        self.store = store
+        self.sessions = Sessions(store, secret)
+        self.manager = DirectoryManager(store, allow_private_webhooks=allow_private_webhooks)
+        self.scim_base = scim_base.rstrip("/")
+        self.mount = "/" + mount.strip("/")
+        self.secure_cookies = secure_cookies
+        self.templates = jinja2.Environment(
+            loader=jinja2.PackageLoader("scimcore.console", "templates"),
+            autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+        )
+        self.stylesheet = resources.files("scimcore.console").joinpath("static/console.css").read_bytes()
+
+    def handles(self, path: str) -> bool:
+        """Whether ``path`` is the console's."""
+        return path == self.mount or path.startswith(self.mount + "/")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one request of the console."""
+        if scope["type"] != "http":
+            return
+        try:
+            await self._route(scope, receive, send)
+        except _Answer as answer:
+            await self._send(send, answer.status, answer.body, answer.headers)
+
+    # -- routing ---------------------------------------------------------------------------------------------
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = scope.get("method", "GET")
+        below = scope["path"][len(self.mount):] or "/"
+        cookies = _cookies(scope)
+        if below == "/console.css" and method == "GET":
+            raise _Answer(200, self.stylesheet.decode("utf-8"), [(b"content-type", b"text/css; charset=utf-8")])
+        if below == "/login":
+            await (self._login_post(scope, receive, cookies) if method == "POST" else self._login_page(scope, cookies))
+            return
+        session = await asyncio.to_thread(self.sessions.read, cookies.get(SESSION_COOKIE))
+        if session is None:
+            raise _Answer(303, "", [(b"location", f"{self.mount}/login".encode())])
+        if method == "POST":
+            form = await _form(receive)
+            if not self.sessions.csrf_ok(cookies.get(SESSION_COOKIE), form.get("csrf")):
+                raise _Answer(403, self._page("error.html", session, message="The form has expired: reload the page."))
+            await asyncio.to_thread(self._post, below, form, session)
+            return
+        if method != "GET":
+            raise _Answer(405, self._page("error.html", session, message="Use the page's forms."))
+        parts = PurePosixPath(below).parts
+        if below == "/":
+            raise _Answer(200, await asyncio.to_thread(self._directories_page, session))
+        if len(parts) == 3 and parts[1] == "directories":
+            raise _Answer(200, await asyncio.to_thread(self._directory_page, session, parts[2]))
+        raise _Answer(404, self._page("error.html", session, message="No such page."))
+
+    def _post(self, below: str, form: dict[str, str], session: Session) -> None:
+        parts = PurePosixPath(below).parts
+        if below == "/logout":
+            raise _Answer(303, "", [(b"location", f"{self.mount}/login".encode()), self._cookie(SESSION_COOKIE, "")])
+        if below == "/directories":
+            self._create(form, session)
+        if len(parts) == 4 and parts[1] == "directories":
+            self._act(parts[2], parts[3], form, session)
+        raise _Answer(404, self._page("error.html", session, message="No such form."))
+
+    # -- sign-in ---------------------------------------------------------------------------------------------
+    async def _login_page(self, scope: Scope, cookies: dict[str, str], message: str = "") -> NoReturn:
+        seed = cookies.get(LOGIN_COOKIE) or _token()
+        has_admins = bool(await asyncio.to_thread(self.store.list_admins))
+        body = self._page("login.html", None, csrf=self.sessions.csrf_for(seed), message=message,
+                          has_admins=has_admins)
+        raise _Answer(200 if not message else 401, body, [self._cookie(LOGIN_COOKIE, seed, scope)])
+
+    async def _login_post(self, scope: Scope, receive: Receive, cookies: dict[str, str]) -> None:
+        form = await _form(receive)
+        if not self.sessions.csrf_ok(cookies.get(LOGIN_COOKIE), form.get("csrf")):
+            await self._login_page(scope, {}, "The sign-in form expired: try again.")
+        name = form.get("name", "")
+        cookie = await asyncio.to_thread(self.sessions.sign_in, name, form.get("password", ""))
+        if cookie is None:
+            locked = self.sessions.locked_out(name)
+            await self._login_page(scope, cookies, "Too many failed sign-ins: wait 15 minutes." if locked
+                                   else "Wrong name or password.")
+        raise _Answer(303, "", [(b"location", f"{self.mount}/".encode()), self._cookie(SESSION_COOKIE, cookie, scope),
+                                self._cookie(LOGIN_COOKIE, "", scope)])
+
+    # -- pages -----------------------------------------------------------------------------------------------
+    def _directories_page(self, session: Session, message: str = "") -> str:
+        directories = [d for d in self.manager.list() if d.id != DEFAULT_DIRECTORY]
+        return self._page("directories.html", session, directories=directories, providers=PROVIDERS,
+                          message=message)
+
+    def _directory_page(self, session: Session, directory_id: str, **extra: Any) -> str:
+        try:
+            directory = self.manager.get(directory_id)
+        except KeyError:
+            raise _Answer(404, self._page("error.html", session, message="No such directory.")) from None
+        events = list(reversed(self.store.list_events(directory.id, limit=1_000_000)))[:20] \
+            if isinstance(self.store, EventLog) else []
+        recorded = list(reversed(self.store.recorded_requests(directory.id, limit=20))) \
+            if isinstance(self.store, Recorder) else []
+        scim_url = f"{self.scim_base}/{directory.id}"
+        return self._page("directory.html", session, directory=directory.public(), scim_url=scim_url,
+                          tenant_url=entra_tenant_url(scim_url), events=events, recorded=recorded, **extra)
+
+    # -- forms -----------------------------------------------------------------------------------------------
+    def _create(self, form: dict[str, str], session: Session) -> None:
+        name = form.get("name", "").strip()
+        provider = form.get("provider", "generic")
+        webhook = form.get("webhook_url", "").strip() or None
+        if not name:
+            raise _Answer(400, self._directories_page(session, "A directory needs a name."))
+        try:
+            directory, token = self.manager.create(name, provider=provider, webhook_url=webhook)
+        except ValueError as exc:
+            raise _Answer(400, self._directories_page(session, str(exc))) from None
+        raise _Answer(201, self._directory_page(session, directory.id, token=token, message="Directory created."))
+
+    def _act(self, directory_id: str, action: str, form: dict[str, str], session: Session) -> None:
+        try:
+            directory = self.manager.get(directory_id)
+        except KeyError:
+            raise _Answer(404, self._page("error.html", session, message="No such directory.")) from None
+        if action == "rotate":
+            token = self.manager.rotate_token(directory.id)
+            raise _Answer(200, self._directory_page(session, directory.id, token=token,
+                                                    message="A new token was issued; the old ones still work."))
+        if action in ("pause", "resume"):
+            self.manager.set_active(directory.id, action == "resume")
+        elif action == "rename" and form.get("name", "").strip():
+            self.manager.update(directory.id, name=form["name"].strip())
+        elif action == "delete":
+            if form.get("confirm", "") != directory.name:
+                raise _Answer(400, self._directory_page(session, directory.id,
+                                                        message="Type the directory's name to delete it."))
+            self.manager.delete(directory.id)
+            raise _Answer(303, "", [(b"location", f"{self.mount}/".encode())])
+        else:
+            raise _Answer(400, self._directory_page(session, directory.id, message="Nothing to do."))
+        location = f"{self.mount}/directories/{quote(directory.id, safe='')}"
+        raise _Answer(303, "", [(b"location", location.encode())])
+
+    # -- output ----------------------------------------------------------------------------------------------
+    def _page(self, template: str, session: Session | None, **values: Any) -> str:
+        defaults = {"mount": self.mount, "session": session, "csrf": session.csrf if session else "",
+                    "message": "", "token": None}
+        return self.templates.get_template(template).render({**defaults, **values})
+
+    def _cookie(self, name: str, value: str, scope: Scope | None = None) -> tuple[bytes, bytes]:
+        secure = self.secure_cookies if self.secure_cookies is not None else (scope or {}).get("scheme") == "https"
+        attributes = f"; Path={self.mount}; HttpOnly; SameSite=Strict" + ("; Secure" if secure else "")
+        if not value:
+            attributes += "; Max-Age=0"
+        return b"set-cookie", f"{name}={value}{attributes}".encode("latin-1")
+
+    @staticmethod
+    async def _send(send: Send, status: int, body: str, headers: list[tuple[bytes, bytes]]) -> None:
+        data = body.encode("utf-8")
+        names = {name for name, _ in headers}
+        all_headers = [*SECURITY_HEADERS, *headers, (b"content-length", str(len(data)).encode())]
+        if b"content-type" not in names:
+            all_headers.append((b"content-type", b"text/html; charset=utf-8"))
+        await send({"type": "http.response.start", "status": status, "headers": all_headers})
+        await send({"type": "http.response.body", "body": data})
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for key, value in scope.get("headers", ()):
+        if key.lower() == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                name, _, content = part.strip().partition("=")
+                if name and name not in found:
+                    found[name] = content
+    return found
+
+
+async def _form(receive: Receive) -> dict[str, str]:
+    body = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _Answer(400, "")
+        body.extend(message.get("body", b""))
+        if len(body) > MAX_FORM_BYTES:
+            raise _Answer(413, html.escape("The form is too large."))
+        if not message.get("more_body", False):
+            break
+    try:
+        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    except UnicodeDecodeError:
+        raise _Answer(400, "The form is not UTF-8.") from None
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(24)
