@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from scimcore import BearerTokens, MemoryStore, ScimRequest, ScimService, generate_token, hash_token
-from scimcore.auth import bearer_token
+from scimcore.auth import bearer_token, hash_password, verify_password
 from tests.conftest import TOKEN, USER_SCHEMA, Client, Result, StepClock
 
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
@@ -199,3 +199,11 @@ def test_generated_token_authenticates_end_to_end() -> None:
     service = ScimService(MemoryStore(), authenticator=BearerTokens([hash_token(token)], hashed=True))
     assert Client(service, token=token).get("/Users").status == 200
     _assert_401(Client(service, token=hash_token(token)).get("/Users"))
+
+
+def test_a_password_hash_verifies_its_password_only() -> None:
+    """verify_password accepts the hashed password and refuses another one or a malformed hash."""
+    stored = hash_password("a long console password")
+    assert verify_password("a long console password", stored)
+    assert not verify_password("a long console passwore", stored)
+    assert not verify_password("x", "not a hash") and not verify_password("x", "bcrypt$1$2$3$aa$bb")

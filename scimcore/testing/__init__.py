@@ -5,7 +5,8 @@ One suite per port, so a store claims exactly what it implements:
 - :class:`StoreContract` — the resources port (:class:`~scimcore.store.ports.Store`);
 - :class:`OutboxContract` — the event outbox and event log (events ride on resource writes);
 - :class:`DirectoryStoreContract` — directories and token digests;
-- :class:`RecorderContract` — the flight recorder's requests (optional).
+- :class:`RecorderContract` — the flight recorder's requests (optional);
+- :class:`AdminStoreContract` — the admin console's accounts (optional).
 
 Subclass a suite in a test module and provide a ``store`` fixture::
 
@@ -22,6 +23,7 @@ The tests talk to the store only through its port, with documents built the way 
 them; importing :mod:`scimcore` never imports this package.
 """
 
+from scimcore.testing.admins import AdminStoreContract
 from scimcore.testing.directories import DirectoryStoreContract
 from scimcore.testing.documents import GROUP, REGISTRY, USER, group_doc, user_doc
 from scimcore.testing.outbox import OutboxContract
@@ -32,6 +34,7 @@ __all__ = [
     "GROUP",
     "REGISTRY",
     "USER",
+    "AdminStoreContract",
     "DirectoryStoreContract",
     "OutboxContract",
     "RecorderContract",

@@ -11,6 +11,7 @@ from scimcore.store.port import DEFAULT_DIRECTORY, Query
 from scimcore.testing import (
     GROUP,
     USER,
+    AdminStoreContract,
     DirectoryStoreContract,
     OutboxContract,
     RecorderContract,
@@ -106,6 +107,12 @@ def test_integers_beyond_64_bits_are_kept_exactly() -> None:
 
 
 class TestMemoryRecorder(RecorderContract):
+    @pytest.fixture
+    def store(self) -> MemoryStore:
+        return MemoryStore()
+
+
+class TestMemoryAdmins(AdminStoreContract):
     @pytest.fixture
     def store(self) -> MemoryStore:
         return MemoryStore()

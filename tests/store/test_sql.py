@@ -10,7 +10,15 @@ import pytest
 pytest.importorskip("sqlalchemy")
 
 from scimcore.store.sql import SqlStore  # noqa: E402
-from scimcore.testing import USER, DirectoryStoreContract, OutboxContract, RecorderContract, StoreContract, user_doc  # noqa: E402
+from scimcore.testing import (  # noqa: E402
+    USER,
+    AdminStoreContract,
+    DirectoryStoreContract,
+    OutboxContract,
+    RecorderContract,
+    StoreContract,
+    user_doc,
+)
 
 
 class TestSqliteStore(StoreContract):
@@ -124,6 +132,22 @@ class TestSqliteRecorder(RecorderContract):
 
 
 class TestPostgresRecorder(RecorderContract):
+    @pytest.fixture
+    def store(self, postgres_url: str) -> Iterator[SqlStore]:
+        store = SqlStore(postgres_url)
+        yield store
+        store.close()
+
+
+class TestSqliteAdmins(AdminStoreContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> Iterator[SqlStore]:
+        store = SqlStore(f"sqlite:///{tmp_path / 'admins.db'}")
+        yield store
+        store.close()
+
+
+class TestPostgresAdmins(AdminStoreContract):
     @pytest.fixture
     def store(self, postgres_url: str) -> Iterator[SqlStore]:
         store = SqlStore(postgres_url)
