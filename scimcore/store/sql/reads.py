@@ -22,7 +22,8 @@ from sqlalchemy import (
 )
 
 from scimcore.errors import InvalidCursor
-from scimcore.filter.ast import Path, mentions
+from scimcore.filter.ast import Compare, Path, mentions
+from scimcore.schema.folding import fold, folds
 from scimcore.schema.registry import ResourceTypeDef
 from scimcore.store import scan
 from scimcore.store.port import (
@@ -33,10 +34,31 @@ from scimcore.store.port import (
     Query,
     cursor_page,
     offset_position,
+    unique_attributes,
 )
 from scimcore.store.sql.compile import FilterCompiler, NotPushable
-from scimcore.store.sql.rows import _GROUP_OF_MEMBERSHIP, CHUNK, MEMBERS, SqlRows
+from scimcore.store.sql.rows import CHUNK, MEMBERS, SqlRows
 from scimcore.store.sql.schema import counts, members, resources
+
+
+def _unique_eq(rtype: ResourceTypeDef, query: Query) -> str | None:
+    """The ``unique_value`` a query looks up, when it is ``eq`` on the unique attribute and nothing more.
+
+    The same condition :class:`~scimcore.store.sql.compile.FilterCompiler` makes of that filter (the value
+    folded unless caseExact), for a query in insertion order by index.
+    """
+    node = query.filter
+    if not isinstance(node, Compare) or node.op != "eq" or not isinstance(node.value, str):
+        return None
+    if query.sort_by is not None or query.after is not None or query.count == 0:
+        return None
+    path = node.path
+    if path.extension is not None or path.sub is not None or path.attr.name in ("id", "meta", "members", "groups"):
+        return None
+    unique = unique_attributes(rtype)
+    if not unique or path.attr is not unique[0]:
+        return None
+    return fold(node.value) if folds(path.attr) else node.value
 
 
 class SqlReads(SqlRows):
@@ -53,7 +75,7 @@ class SqlReads(SqlRows):
         """The document with ``resource_id``, or ``None``."""
         with self._tx() as conn:
             row = conn.execute(
-                select(resources.c.doc).where(self._scope(rtype, directory), resources.c.id == resource_id)
+                self._sql.doc_by_id, {"directory": directory, "rtype": rtype.name, "id": resource_id}
             ).first()
             if row is None:
                 return None
@@ -94,6 +116,9 @@ class SqlReads(SqlRows):
         return value if target.case_exact or target.type == "boolean" else self.dialect.lower(value)
 
     def _search_sql(self, conn: Connection, rtype: ResourceTypeDef, query: Query, directory: str) -> Page:
+        value = _unique_eq(rtype, query)
+        if value is not None:
+            return self._unique_lookup(conn, rtype, query, directory, value)
         where = [self._scope(rtype, directory)]
         if query.filter is not None:
             where.append(FilterCompiler(self.dialect, rtype, directory).compile(query.filter))
@@ -135,6 +160,22 @@ class SqlReads(SqlRows):
             total = 0
         else:
             total = counted()
+        return cursor_page(query, total, start, self._with_members(conn, rtype, docs, directory, query.omit))
+
+    def _unique_lookup(
+        self, conn: Connection, rtype: ResourceTypeDef, query: Query, directory: str, value: str
+    ) -> Page:
+        """The lookup IdPs send before provisioning (``userName eq "..."``), by prepared statements."""
+        start = offset_position(query)
+        params = {"directory": directory, "rtype": rtype.name, "value": value, "offset": start, "limit": query.count}
+        rows = conn.execute(self._sql.unique_from if query.count is None else self._sql.unique_page, params).all()
+        if rows:
+            total = int(rows[0][1])
+        elif start == 0:
+            total = 0
+        else:
+            total = int(conn.execute(self._sql.unique_count, params).scalar_one())
+        docs = [self._load_doc(row[0]) for row in rows]
         return cursor_page(query, total, start, self._with_members(conn, rtype, docs, directory, query.omit))
 
     def _keyset_page(
@@ -207,14 +248,8 @@ class SqlReads(SqlRows):
     ) -> dict[str, list[MemberRef]]:
         wanted = list(dict.fromkeys(member_ids))
         found: dict[str, list[MemberRef]] = {m: [] for m in wanted}
-        display = self.dialect.text_at(resources.c.doc, ["displayName"])
         for start in range(0, len(wanted), CHUNK):
-            rows = conn.execute(
-                select(members.c.member_id, members.c.group_id, display)
-                .join(resources, _GROUP_OF_MEMBERSHIP)
-                .where(members.c.directory == directory, members.c.member_id.in_(wanted[start : start + CHUNK]))
-                .order_by(members.c.seq)
-            )
+            rows = conn.execute(self._sql.groups_of, {"directory": directory, "ids": wanted[start : start + CHUNK]})
             for member_id, group_id, name in rows:
                 found[member_id].append(MemberRef(group_id, name))
         return found

@@ -4,18 +4,26 @@ Uniqueness is enforced by unique indexes (the first unique attribute, lower-case
 ``unique_value``), so two concurrent creates with one ``userName`` give exactly one success; further unique
 attributes of custom schemas are checked inside the writing transaction.
 
-Owns: the row helpers the read and write halves share.
+The statements of the hot reads (a resource by id, a page by its unique value, members, groups) are built
+once per store with bind parameters (:class:`Statements`): a request binds values to them instead of building
+SQLAlchemy expressions, and SQLAlchemy's compiled cache finds their SQL by a key it computes from one shape.
+
+Owns: the row helpers the read and write halves share, and the prepared statements.
 Must not: open transactions of its own; callers pass the connection.
 """
 
 
 import json
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Select,
     and_,
+    bindparam,
+    func,
     insert,
     select,
 )
@@ -28,7 +36,7 @@ from scimcore.store.port import (
     Document,
     unique_attributes,
 )
-from scimcore.store.sql.compile import FilterCompiler
+from scimcore.store.sql.compile import Dialect, FilterCompiler
 from scimcore.store.sql.engine import SqlEngine
 from scimcore.store.sql.schema import members, resources
 
@@ -43,9 +51,60 @@ _GROUP_OF_MEMBERSHIP = and_(
 )
 
 
+def _in_scope() -> Any:
+    """The rows of one resource type of one directory, bound as ``directory`` and ``rtype``."""
+    return and_(resources.c.directory == bindparam("directory"), resources.c.resource_type == bindparam("rtype"))
+
+
+class Statements:
+    """The statements of the hot reads for one dialect, with bind parameters, built once per store."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        #: The document of one resource: ``directory``, ``rtype``, ``id``.
+        self.doc_by_id: Select[Any] = select(resources.c.doc).where(_in_scope(), resources.c.id == bindparam("id"))
+        # A page of ``unique_value = :value`` with its number of matches (a window count), in insertion order.
+        by_unique = (
+            select(resources.c.doc, func.count().over())
+            .where(_in_scope(), resources.c.unique_value == bindparam("value"))
+            .order_by(resources.c.seq)
+        )
+        #: ``directory``, ``rtype``, ``value`` and ``offset``; every match from there.
+        self.unique_from: Select[Any] = by_unique.offset(bindparam("offset"))
+        #: As :attr:`unique_from`, at most ``limit`` of them.
+        self.unique_page: Select[Any] = by_unique.offset(bindparam("offset")).limit(bindparam("limit"))
+        #: The number of resources with ``unique_value = :value``.
+        self.unique_count: Select[Any] = (
+            select(func.count())
+            .select_from(resources)
+            .where(_in_scope(), resources.c.unique_value == bindparam("value"))
+        )
+        #: The members of groups: ``directory`` and ``ids`` (expanding), in the order they were added.
+        self.members_of: Select[Any] = (
+            select(members.c.group_id, members.c.member_id, members.c.member_type, members.c.display)
+            .where(
+                members.c.directory == bindparam("directory"),
+                members.c.group_id.in_(bindparam("ids", expanding=True)),
+            )
+            .order_by(members.c.seq)
+        )
+        #: The groups (id and displayName) of members: ``directory`` and ``ids`` (expanding), in joining order.
+        self.groups_of: Select[Any] = (
+            select(members.c.member_id, members.c.group_id, dialect.text_at(resources.c.doc, ["displayName"]))
+            .join(resources, _GROUP_OF_MEMBERSHIP)
+            .where(
+                members.c.directory == bindparam("directory"),
+                members.c.member_id.in_(bindparam("ids", expanding=True)),
+            )
+            .order_by(members.c.seq)
+        )
+
 
 class SqlRows(SqlEngine):
     """Row helpers over the engine, shared by reads and writes."""
+
+    @cached_property
+    def _sql(self) -> Statements:
+        return Statements(self.dialect)
 
     def _unique_value(self, rtype: ResourceTypeDef, doc: Mapping[str, Any]) -> str | None:
         attrs = unique_attributes(rtype)
@@ -124,11 +183,7 @@ class SqlRows(SqlEngine):
         out: dict[str, list[dict[str, Any]]] = {gid: [] for gid in group_ids}
         for start in range(0, len(group_ids), CHUNK):
             chunk = group_ids[start : start + CHUNK]
-            rows = conn.execute(
-                select(members.c.group_id, members.c.member_id, members.c.member_type, members.c.display)
-                .where(members.c.directory == directory, members.c.group_id.in_(chunk))
-                .order_by(members.c.seq)
-            )
+            rows = conn.execute(self._sql.members_of, {"directory": directory, "ids": chunk})
             for gid, mid, mtype, display in rows:
                 item: dict[str, Any] = {"value": mid}
                 if mtype:
