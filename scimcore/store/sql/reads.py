@@ -73,7 +73,8 @@ class SqlReads(SqlRows):
         omit: frozenset[str] = frozenset(),
     ) -> Document | None:
         """The document with ``resource_id``, or ``None``."""
-        with self._tx() as conn:
+        single = rtype.attr(MEMBERS) is None or MEMBERS in omit
+        with self._tx(single=single) as conn:
             row = conn.execute(
                 self._sql.doc_by_id, {"directory": directory, "rtype": rtype.name, "id": resource_id}
             ).first()
@@ -240,8 +241,9 @@ class SqlReads(SqlRows):
         self, member_ids: Iterable[str], *, directory: str = DEFAULT_DIRECTORY
     ) -> dict[str, list[MemberRef]]:
         """The groups of each of ``member_ids``, in one query per chunk of ids."""
-        with self._tx() as conn:
-            return self._groups_of_many(conn, member_ids, directory)
+        wanted = list(dict.fromkeys(member_ids))
+        with self._tx(single=len(wanted) <= CHUNK) as conn:
+            return self._groups_of_many(conn, wanted, directory)
 
     def _groups_of_many(
         self, conn: Connection, member_ids: Iterable[str], directory: str
