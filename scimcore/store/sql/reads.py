@@ -84,6 +84,10 @@ class SqlReads(SqlRows):
 
     def search(self, rtype: ResourceTypeDef, query: Query, *, directory: str = DEFAULT_DIRECTORY) -> Page:
         """Filter, sort and page in SQL when exact; otherwise filter and sort in Python."""
+        value = _unique_eq(rtype, query)
+        if value is not None and query.start_index <= 1 and (rtype.attr(MEMBERS) is None or MEMBERS in query.omit):
+            with self._tx(single=True) as conn:
+                return self._unique_first_page(conn, rtype, query, directory, value)
         with self._tx() as conn:
             try:
                 page = self._search_sql(conn, rtype, query, directory)
@@ -162,6 +166,27 @@ class SqlReads(SqlRows):
         else:
             total = counted()
         return cursor_page(query, total, start, self._with_members(conn, rtype, docs, directory, query.omit))
+
+    def _unique_first_page(
+        self, conn: Connection, rtype: ResourceTypeDef, query: Query, directory: str, value: str
+    ) -> Page:
+        """The first page of a lookup by unique value, with its groups when asked for, in one statement.
+
+        The unique index (``uq_scim_resources_unique_value``) holds at most one such resource, so the page is
+        that resource or nothing; ``with_groups`` reads its groups in the same statement (a row per group).
+        """
+        params = {"directory": directory, "rtype": rtype.name, "value": value}
+        if not query.with_groups:
+            row = conn.execute(self._sql.unique_one, params).first()
+            if row is None:
+                return Page(0, [])
+            return Page(1, self._with_members(conn, rtype, [self._load_doc(row[0])], directory, query.omit))
+        rows = conn.execute(self._sql.unique_with_groups, params).all()
+        if not rows:
+            return Page(0, [], groups={})
+        doc = self._load_doc(rows[0][0])
+        refs = [MemberRef(group_id, name) for _, group_id, name in rows if group_id is not None]
+        return Page(1, self._with_members(conn, rtype, [doc], directory, query.omit), groups={doc["id"]: refs})
 
     def _unique_lookup(
         self, conn: Connection, rtype: ResourceTypeDef, query: Query, directory: str, value: str

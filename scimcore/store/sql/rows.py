@@ -72,6 +72,30 @@ class Statements:
         self.unique_from: Select[Any] = by_unique.offset(bindparam("offset"))
         #: As :attr:`unique_from`, at most ``limit`` of them.
         self.unique_page: Select[Any] = by_unique.offset(bindparam("offset")).limit(bindparam("limit"))
+        #: The document with ``unique_value = :value`` (at most one, by the unique index).
+        self.unique_one: Select[Any] = select(resources.c.doc).where(
+            _in_scope(), resources.c.unique_value == bindparam("value")
+        )
+        # That document with the id and displayName of each group listing it, a row per group (a member
+        # without groups, or whose group row is gone, gives NULLs), in the order it joined them.
+        group = resources.alias("scim_group")
+        joined = resources.outerjoin(
+            members, and_(members.c.directory == resources.c.directory, members.c.member_id == resources.c.id)
+        ).outerjoin(
+            group,
+            and_(
+                group.c.directory == members.c.directory,
+                group.c.resource_type == members.c.group_type,
+                group.c.id == members.c.group_id,
+            ),
+        )
+        #: :attr:`unique_one` with its groups: ``directory``, ``rtype``, ``value``.
+        self.unique_with_groups: Select[Any] = (
+            select(resources.c.doc, group.c.id, dialect.text_at(group.c.doc, ["displayName"]))
+            .select_from(joined)
+            .where(_in_scope(), resources.c.unique_value == bindparam("value"))
+            .order_by(members.c.seq)
+        )
         #: The number of resources with ``unique_value = :value``.
         self.unique_count: Select[Any] = (
             select(func.count())
