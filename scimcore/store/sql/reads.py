@@ -75,9 +75,7 @@ class SqlReads(SqlRows):
         """The document with ``resource_id``, or ``None``."""
         single = rtype.attr(MEMBERS) is None or MEMBERS in omit
         with self._tx(single=single) as conn:
-            row = conn.execute(
-                self._sql.doc_by_id, {"directory": directory, "rtype": rtype.name, "id": resource_id}
-            ).first()
+            row = self._sql.doc_by_id(conn, {"directory": directory, "rtype": rtype.name, "id": resource_id}).first()
             if row is None:
                 return None
             return self._with_members(conn, rtype, [self._load_doc(row[0])], directory, omit)[0]
@@ -177,11 +175,11 @@ class SqlReads(SqlRows):
         """
         params = {"directory": directory, "rtype": rtype.name, "value": value}
         if not query.with_groups:
-            row = conn.execute(self._sql.unique_one, params).first()
+            row = self._sql.unique_one(conn, params).first()
             if row is None:
                 return Page(0, [])
             return Page(1, self._with_members(conn, rtype, [self._load_doc(row[0])], directory, query.omit))
-        rows = conn.execute(self._sql.unique_with_groups, params).all()
+        rows = self._sql.unique_with_groups(conn, params).all()
         if not rows:
             return Page(0, [], groups={})
         doc = self._load_doc(rows[0][0])
@@ -275,6 +273,10 @@ class SqlReads(SqlRows):
     ) -> dict[str, list[MemberRef]]:
         wanted = list(dict.fromkeys(member_ids))
         found: dict[str, list[MemberRef]] = {m: [] for m in wanted}
+        if len(wanted) == 1:
+            for member_id, group_id, name in self._sql.groups_of_one(conn, {"directory": directory, "id": wanted[0]}):
+                found[member_id].append(MemberRef(group_id, name))
+            return found
         for start in range(0, len(wanted), CHUNK):
             rows = conn.execute(self._sql.groups_of, {"directory": directory, "ids": wanted[start : start + CHUNK]})
             for member_id, group_id, name in rows:
