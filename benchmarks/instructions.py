@@ -3,8 +3,10 @@
     python benchmarks/instructions.py                      # this checkout, every scenario
     python benchmarks/instructions.py --scenario patch     # one scenario
     python benchmarks/instructions.py --tree ../old        # another checkout, e.g. `git worktree add ../old REV`
+    python benchmarks/instructions.py --store sqlite       # the SQLite store, on a file in a temporary directory
 
-Each scenario runs twice under ``valgrind --tool=callgrind`` on the memory store, in-process
+Each scenario runs twice under ``valgrind --tool=callgrind`` on the memory store (or, with ``--store sqlite``, the
+SQL store on a fresh SQLite file, seeded the same way), in-process
 (``ScimService.handle``, no adapter, no network, ``PYTHONHASHSEED=0``): once seeding only, once seeding and then
 ``--requests`` requests. The difference divided by ``--requests`` is the cost of one request, without start-up and
 seeding. Wall-clock rates change with what else the machine runs; these counts are the same run after run, so a
@@ -23,7 +25,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-SCENARIOS = ("get", "eq", "patch")
+SCENARIOS = ("get", "eq", "patch", "group")
+STORES = ("memory", "sqlite")
 TOKEN = "bench-token-0123456789abcdef"
 
 DRIVER = r"""
@@ -31,13 +34,18 @@ import json, sys
 sys.path.insert(0, ".")
 from scimcore.auth import BearerTokens
 from scimcore.service import ScimService
-from scimcore.store.memory import MemoryStore
 from scimcore.transport import ScimRequest
 
-scenario, count, token = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+scenario, count, token, kind, workdir = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 headers = {"authorization": "Bearer " + token, "content-type": "application/scim+json"}
 base = "http://127.0.0.1/scim/v2"
-service = ScimService(MemoryStore(), authenticator=BearerTokens([token]))
+if kind == "sqlite":
+    from scimcore.store.sql import SqlStore
+    store = SqlStore(f"sqlite:///{workdir}/bench-{scenario}-{count}.db")
+else:
+    from scimcore.store.memory import MemoryStore
+    store = MemoryStore()
+service = ScimService(store, authenticator=BearerTokens([token]))
 ids = []
 for i in range(50):
     user = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": f"u{i}@example.com",
@@ -45,6 +53,14 @@ for i in range(50):
     body = json.dumps(user).encode()
     reply = service.handle(ScimRequest("POST", "/Users", headers=headers, body=body, base_url=base))
     ids.append(json.loads(reply.body)["id"])
+groups = []
+if scenario == "group":
+    for g in range(5):
+        group = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": f"g{g}",
+                 "members": [{"value": uid} for uid in ids[g * 10 : g * 10 + 10]]}
+        body = json.dumps(group).encode()
+        reply = service.handle(ScimRequest("POST", "/Groups", headers=headers, body=body, base_url=base))
+        groups.append(json.loads(reply.body)["id"])
 patch = json.dumps({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
                     "Operations": [{"op": "Replace", "path": "active", "value": "False"}]}).encode()
 for k in range(count):
@@ -54,6 +70,9 @@ for k in range(count):
     elif scenario == "eq":
         query = f"filter=userName%20eq%20%22u{k % 50}@example.com%22"
         request = ScimRequest("GET", "/Users", query=query, headers=headers, base_url=base)
+    elif scenario == "group":
+        query = "excludedAttributes=members"
+        request = ScimRequest("GET", f"/Groups/{groups[k % 5]}", query=query, headers=headers, base_url=base)
     else:
         request = ScimRequest("PATCH", f"/Users/{uid}", headers=headers, body=patch, base_url=base)
     reply = service.handle(request)
@@ -62,14 +81,14 @@ for k in range(count):
 """
 
 
-def collected(tree: Path, scenario: str, count: int, workdir: Path) -> int:
+def collected(tree: Path, scenario: str, count: int, workdir: Path, store: str = "memory") -> int:
     """Total instructions of one driver run under callgrind."""
     driver = workdir / "driver.py"
     driver.write_text(DRIVER)
-    out = workdir / f"callgrind.{scenario}.{count}"
+    out = workdir / f"callgrind.{store}.{scenario}.{count}"
     run = subprocess.run(
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, str(driver), scenario,
-         str(count), TOKEN],
+         str(count), TOKEN, store, str(workdir)],
         cwd=tree, capture_output=True, text=True, check=False, env={**os.environ, "PYTHONHASHSEED": "0"},
     )
     found = re.search(r"Collected : (\d+)", run.stderr)
@@ -82,15 +101,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tree", type=Path, default=Path(__file__).resolve().parent.parent)
     parser.add_argument("--scenario", choices=SCENARIOS, action="append")
+    parser.add_argument("--store", choices=STORES, default="memory")
     parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
     figures: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for scenario in args.scenario or SCENARIOS:
-            base = collected(args.tree, scenario, 0, Path(tmp))
-            loaded = collected(args.tree, scenario, args.requests, Path(tmp))
+            base = collected(args.tree, scenario, 0, Path(tmp), args.store)
+            loaded = collected(args.tree, scenario, args.requests, Path(tmp), args.store)
             figures[scenario] = round((loaded - base) / args.requests)
-    print(json.dumps({"tree": str(args.tree), "requests": args.requests, "instructions_per_request": figures}))
+    print(json.dumps({"tree": str(args.tree), "store": args.store, "requests": args.requests,
+                      "instructions_per_request": figures}))
 
 
 if __name__ == "__main__":

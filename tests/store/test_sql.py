@@ -9,6 +9,9 @@ import pytest
 
 pytest.importorskip("sqlalchemy")
 
+import scimcore.testing.documents as documents  # noqa: E402
+from scimcore.filter import parse_filter  # noqa: E402
+from scimcore.store.port import Query  # noqa: E402
 from scimcore.store.sql import SqlStore  # noqa: E402
 from scimcore.testing import (  # noqa: E402
     USER,
@@ -71,6 +74,44 @@ class TestPostgresDirectories(DirectoryStoreContract):
         store = SqlStore(postgres_url)
         yield store
         store.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
+    """A SQL store on SQLite and on PostgreSQL."""
+    url = f"sqlite:///{tmp_path / 'scim.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    store = SqlStore(url)
+    yield store
+    store.close()
+
+
+def test_user_name_eq_reads_the_groups_groups_of_many_gives(sql_store: SqlStore) -> None:
+    """A userName eq page read with_groups carries the user's groups in joining order, as groups_of_many does."""
+    sql_store.create(USER, user_doc("u1", "a"))
+    sql_store.create(USER, user_doc("u2", "b"))
+    sql_store.create(documents.GROUP, documents.group_doc("g2", "Two", ["u1"]))
+    sql_store.create(documents.GROUP, documents.group_doc("g1", "One", ["u1", "u2"]))
+    for name, uid in (("A", "u1"), ("b", "u2")):
+        page = sql_store.search(USER, Query(filter=parse_filter(f'userName eq "{name}"', USER), with_groups=True))
+        assert [d["id"] for d in page.resources] == [uid]
+        assert page.groups == sql_store.groups_of_many([uid])
+    assert [r.group_id for r in sql_store.groups_of("u1")] == ["g2", "g1"]
+
+
+def test_user_name_eq_without_groups_reads_none(sql_store: SqlStore) -> None:
+    """A userName eq page of a user in no group carries an empty list for it, and no match carries no groups."""
+    sql_store.create(USER, user_doc("u1", "a"))
+    page = sql_store.search(USER, Query(filter=parse_filter('userName eq "a"', USER), with_groups=True))
+    assert (page.total, page.groups) == (1, {"u1": []})
+    missing = sql_store.search(USER, Query(filter=parse_filter('userName eq "zz"', USER), with_groups=True))
+    assert (missing.total, missing.resources, missing.groups) == (0, [], {})
+
+
+def test_user_name_eq_past_its_match_still_counts_it(sql_store: SqlStore) -> None:
+    """userName eq from startIndex 2 gives an empty page whose total is still 1 (RFC 7644 §3.4.2.4)."""
+    sql_store.create(USER, user_doc("u1", "a"))
+    page = sql_store.search(USER, Query(filter=parse_filter('userName eq "a"', USER), start_index=2))
+    assert (page.total, page.resources) == (1, [])
 
 
 def test_two_dispatchers_share_the_outbox_on_postgres(postgres_url: str) -> None:

@@ -3,7 +3,7 @@
 Every port call is one transaction.  Writers on SQLite take the write lock at ``BEGIN IMMEDIATE`` (WAL mode,
 foreign keys on, a busy timeout of ``connect_args["timeout"]`` seconds, 30 by default), so two writers never
 deadlock upgrading a read lock; on PostgreSQL the row being changed is locked with ``SELECT ... FOR UPDATE`` by
-the writer.  PostgreSQL reads at READ COMMITTED run in autocommit.
+the writer.  PostgreSQL reads at READ COMMITTED run in autocommit, and so do SQLite reads of one statement.
 
 Owns: :func:`normalise_url`, engine options, the SQLite connection settings and :meth:`SqlEngine._tx`, where
 database faults become 507 and 503 (:mod:`~scimcore.store.sql.faults`).
@@ -92,7 +92,10 @@ class SqlEngine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
-            mode = "IMMEDIATE" if conn.get_execution_options().get("scim_write") else "DEFERRED"
+            options = conn.get_execution_options()
+            if options.get("scim_single"):
+                return  # one statement: SQLite runs it in a transaction of its own
+            mode = "IMMEDIATE" if options.get("scim_write") else "DEFERRED"
             conn.exec_driver_sql(f"BEGIN {mode}")
 
     def upgrade(self) -> tuple[int, int]:
@@ -115,8 +118,8 @@ class SqlEngine:
         return self._read_committed
 
     @contextmanager
-    def _tx(self, write: bool = False) -> Iterator[Connection]:
-        """A connection for one unit of work: a transaction for writes (and all of SQLite's reads).
+    def _tx(self, write: bool = False, *, single: bool = False) -> Iterator[Connection]:
+        """A connection for one unit of work: a transaction for writes and for SQLite's reads of many statements.
 
         PostgreSQL reads run in autocommit instead when the connections' isolation level is READ COMMITTED
         (PostgreSQL's default), which spares the ``BEGIN`` and ``COMMIT`` round trips and changes nothing a
@@ -124,12 +127,16 @@ class SqlEngine:
         stricter level (an ``isolation_level`` engine option, or the server's ``default_transaction_isolation``)
         reads keep their transaction and its single snapshot.
 
+        A SQLite read that says it is ``single`` (it runs one statement) runs without ``BEGIN`` and ``COMMIT``:
+        SQLite gives a lone statement a read transaction of its own, with the same snapshot an explicit one
+        would hold for it.
+
         This is the store's boundary for database faults (:mod:`~scimcore.store.sql.faults`): a full disk
         leaves it as :class:`~scimcore.errors.InsufficientStorage` (507), an unreachable or locked database as
         :class:`~scimcore.errors.ServiceUnavailable` (503 with ``Retry-After``); every other exception as it was.
         """
         try:
-            with self._connection(write) as conn:
+            with self._connection(write, single) as conn:
                 yield conn
         except (DBAPIError, PoolTimeout) as exc:
             error = faults.classify(exc)
@@ -139,11 +146,14 @@ class SqlEngine:
             raise error from exc
 
     @contextmanager
-    def _connection(self, write: bool) -> Iterator[Connection]:
+    def _connection(self, write: bool, single: bool = False) -> Iterator[Connection]:
         """:meth:`_tx` without the fault mapping: the driver's exceptions as they are (opening, migrating)."""
         with self.engine.connect() as conn:
             if not write and self.dialect.pg and self._autocommit_reads(conn):
                 yield conn.execution_options(isolation_level="AUTOCOMMIT")
+                return
+            if single and not write and not self.dialect.pg:
+                yield conn.execution_options(scim_single=True)
                 return
             if write:
                 conn = conn.execution_options(scim_write=True)

@@ -22,7 +22,8 @@ from sqlalchemy import (
 )
 
 from scimcore.errors import InvalidCursor
-from scimcore.filter.ast import Path, mentions
+from scimcore.filter.ast import Compare, Path, mentions
+from scimcore.schema.folding import fold, folds
 from scimcore.schema.registry import ResourceTypeDef
 from scimcore.store import scan
 from scimcore.store.port import (
@@ -33,10 +34,31 @@ from scimcore.store.port import (
     Query,
     cursor_page,
     offset_position,
+    unique_attributes,
 )
 from scimcore.store.sql.compile import FilterCompiler, NotPushable
-from scimcore.store.sql.rows import _GROUP_OF_MEMBERSHIP, CHUNK, MEMBERS, SqlRows
+from scimcore.store.sql.rows import CHUNK, MEMBERS, SqlRows
 from scimcore.store.sql.schema import counts, members, resources
+
+
+def _unique_eq(rtype: ResourceTypeDef, query: Query) -> str | None:
+    """The ``unique_value`` a query looks up, when it is ``eq`` on the unique attribute and nothing more.
+
+    The same condition :class:`~scimcore.store.sql.compile.FilterCompiler` makes of that filter (the value
+    folded unless caseExact), for a query in insertion order by index.
+    """
+    node = query.filter
+    if not isinstance(node, Compare) or node.op != "eq" or not isinstance(node.value, str):
+        return None
+    if query.sort_by is not None or query.after is not None or query.count == 0:
+        return None
+    path = node.path
+    if path.extension is not None or path.sub is not None or path.attr.name in ("id", "meta", "members", "groups"):
+        return None
+    unique = unique_attributes(rtype)
+    if not unique or path.attr is not unique[0]:
+        return None
+    return fold(node.value) if folds(path.attr) else node.value
 
 
 class SqlReads(SqlRows):
@@ -51,16 +73,19 @@ class SqlReads(SqlRows):
         omit: frozenset[str] = frozenset(),
     ) -> Document | None:
         """The document with ``resource_id``, or ``None``."""
-        with self._tx() as conn:
-            row = conn.execute(
-                select(resources.c.doc).where(self._scope(rtype, directory), resources.c.id == resource_id)
-            ).first()
+        single = rtype.attr(MEMBERS) is None or MEMBERS in omit
+        with self._tx(single=single) as conn:
+            row = self._sql.doc_by_id(conn, {"directory": directory, "rtype": rtype.name, "id": resource_id}).first()
             if row is None:
                 return None
             return self._with_members(conn, rtype, [self._load_doc(row[0])], directory, omit)[0]
 
     def search(self, rtype: ResourceTypeDef, query: Query, *, directory: str = DEFAULT_DIRECTORY) -> Page:
         """Filter, sort and page in SQL when exact; otherwise filter and sort in Python."""
+        value = _unique_eq(rtype, query)
+        if value is not None and query.start_index <= 1 and (rtype.attr(MEMBERS) is None or MEMBERS in query.omit):
+            with self._tx(single=True) as conn:
+                return self._unique_first_page(conn, rtype, query, directory, value)
         with self._tx() as conn:
             try:
                 page = self._search_sql(conn, rtype, query, directory)
@@ -94,6 +119,9 @@ class SqlReads(SqlRows):
         return value if target.case_exact or target.type == "boolean" else self.dialect.lower(value)
 
     def _search_sql(self, conn: Connection, rtype: ResourceTypeDef, query: Query, directory: str) -> Page:
+        value = _unique_eq(rtype, query)
+        if value is not None:
+            return self._unique_lookup(conn, rtype, query, directory, value)
         where = [self._scope(rtype, directory)]
         if query.filter is not None:
             where.append(FilterCompiler(self.dialect, rtype, directory).compile(query.filter))
@@ -135,6 +163,43 @@ class SqlReads(SqlRows):
             total = 0
         else:
             total = counted()
+        return cursor_page(query, total, start, self._with_members(conn, rtype, docs, directory, query.omit))
+
+    def _unique_first_page(
+        self, conn: Connection, rtype: ResourceTypeDef, query: Query, directory: str, value: str
+    ) -> Page:
+        """The first page of a lookup by unique value, with its groups when asked for, in one statement.
+
+        The unique index (``uq_scim_resources_unique_value``) holds at most one such resource, so the page is
+        that resource or nothing; ``with_groups`` reads its groups in the same statement (a row per group).
+        """
+        params = {"directory": directory, "rtype": rtype.name, "value": value}
+        if not query.with_groups:
+            row = self._sql.unique_one(conn, params).first()
+            if row is None:
+                return Page(0, [])
+            return Page(1, self._with_members(conn, rtype, [self._load_doc(row[0])], directory, query.omit))
+        rows = self._sql.unique_with_groups(conn, params).all()
+        if not rows:
+            return Page(0, [], groups={})
+        doc = self._load_doc(rows[0][0])
+        refs = [MemberRef(group_id, name) for _, group_id, name in rows if group_id is not None]
+        return Page(1, self._with_members(conn, rtype, [doc], directory, query.omit), groups={doc["id"]: refs})
+
+    def _unique_lookup(
+        self, conn: Connection, rtype: ResourceTypeDef, query: Query, directory: str, value: str
+    ) -> Page:
+        """The lookup IdPs send before provisioning (``userName eq "..."``), by prepared statements."""
+        start = offset_position(query)
+        params = {"directory": directory, "rtype": rtype.name, "value": value, "offset": start, "limit": query.count}
+        rows = conn.execute(self._sql.unique_from if query.count is None else self._sql.unique_page, params).all()
+        if rows:
+            total = int(rows[0][1])
+        elif start == 0:
+            total = 0
+        else:
+            total = int(conn.execute(self._sql.unique_count, params).scalar_one())
+        docs = [self._load_doc(row[0]) for row in rows]
         return cursor_page(query, total, start, self._with_members(conn, rtype, docs, directory, query.omit))
 
     def _keyset_page(
@@ -199,22 +264,21 @@ class SqlReads(SqlRows):
         self, member_ids: Iterable[str], *, directory: str = DEFAULT_DIRECTORY
     ) -> dict[str, list[MemberRef]]:
         """The groups of each of ``member_ids``, in one query per chunk of ids."""
-        with self._tx() as conn:
-            return self._groups_of_many(conn, member_ids, directory)
+        wanted = list(dict.fromkeys(member_ids))
+        with self._tx(single=len(wanted) <= CHUNK) as conn:
+            return self._groups_of_many(conn, wanted, directory)
 
     def _groups_of_many(
         self, conn: Connection, member_ids: Iterable[str], directory: str
     ) -> dict[str, list[MemberRef]]:
         wanted = list(dict.fromkeys(member_ids))
         found: dict[str, list[MemberRef]] = {m: [] for m in wanted}
-        display = self.dialect.text_at(resources.c.doc, ["displayName"])
+        if len(wanted) == 1:
+            for member_id, group_id, name in self._sql.groups_of_one(conn, {"directory": directory, "id": wanted[0]}):
+                found[member_id].append(MemberRef(group_id, name))
+            return found
         for start in range(0, len(wanted), CHUNK):
-            rows = conn.execute(
-                select(members.c.member_id, members.c.group_id, display)
-                .join(resources, _GROUP_OF_MEMBERSHIP)
-                .where(members.c.directory == directory, members.c.member_id.in_(wanted[start : start + CHUNK]))
-                .order_by(members.c.seq)
-            )
+            rows = conn.execute(self._sql.groups_of, {"directory": directory, "ids": wanted[start : start + CHUNK]})
             for member_id, group_id, name in rows:
                 found[member_id].append(MemberRef(group_id, name))
         return found

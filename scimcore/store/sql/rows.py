@@ -4,21 +4,32 @@ Uniqueness is enforced by unique indexes (the first unique attribute, lower-case
 ``unique_value``), so two concurrent creates with one ``userName`` give exactly one success; further unique
 attributes of custom schemas are checked inside the writing transaction.
 
-Owns: the row helpers the read and write halves share.
+The statements of the hot reads (a resource by id, a page by its unique value, members, groups) are built
+once per store with bind parameters (:class:`Statements`): a request binds values to them instead of building
+SQLAlchemy expressions.  Those of one shape are compiled once for the store's database as well
+(:class:`Prepared`) and run as driver SQL, past SQLAlchemy's cache-key walk and result processing; the ones
+with a list of ids (an expanding ``IN``) go through SQLAlchemy's compiled cache.
+
+Owns: the row helpers the read and write halves share, and the prepared statements.
 Must not: open transactions of its own; callers pass the connection.
 """
 
 
 import json
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Select,
     and_,
+    bindparam,
+    func,
     insert,
     select,
 )
+from sqlalchemy.engine import Dialect as DatabaseDialect
 
 from scimcore.errors import NotFound, Uniqueness
 from scimcore.filter.ast import Path
@@ -28,7 +39,7 @@ from scimcore.store.port import (
     Document,
     unique_attributes,
 )
-from scimcore.store.sql.compile import FilterCompiler
+from scimcore.store.sql.compile import Dialect, FilterCompiler
 from scimcore.store.sql.engine import SqlEngine
 from scimcore.store.sql.schema import members, resources
 
@@ -43,9 +54,119 @@ _GROUP_OF_MEMBERSHIP = and_(
 )
 
 
+def _in_scope() -> Any:
+    """The rows of one resource type of one directory, bound as ``directory`` and ``rtype``."""
+    return and_(resources.c.directory == bindparam("directory"), resources.c.resource_type == bindparam("rtype"))
+
+
+class Prepared:
+    """A statement compiled once for one database, run as driver SQL with its parameters given by name.
+
+    Rows come back as the driver reads them, without SQLAlchemy's type processing (a JSON document is text
+    on SQLite, see :meth:`SqlRows._load_doc`).  The driver's errors still leave as SQLAlchemy's
+    :class:`~sqlalchemy.exc.DBAPIError`, so :meth:`~scimcore.store.sql.engine.SqlEngine._tx` classifies them.
+    """
+
+    def __init__(self, statement: Select[Any], database: DatabaseDialect) -> None:
+        compiled = statement.compile(dialect=database)
+        if compiled.post_compile_params or compiled.literal_execute_params:
+            raise ValueError("a prepared statement takes no expanding or literal parameters")
+        self.sql = compiled.string
+        self.defaults: dict[str, Any] = dict(compiled.params)
+        self.order: tuple[str, ...] | None = tuple(compiled.positiontup or ()) if compiled.positional else None
+
+    def __call__(self, conn: Connection, params: Mapping[str, Any]) -> Any:
+        """Run the statement with ``params`` on ``conn``: its :class:`~sqlalchemy.CursorResult`."""
+        values = {**self.defaults, **params}
+        if self.order is not None:
+            return conn.exec_driver_sql(self.sql, tuple(values[name] for name in self.order))
+        return conn.exec_driver_sql(self.sql, values)
+
+
+class Statements:
+    """The statements of the hot reads for one dialect, with bind parameters, built once per store."""
+
+    def __init__(self, dialect: Dialect, database: DatabaseDialect) -> None:
+        #: The document of one resource: ``directory``, ``rtype``, ``id``.
+        self.doc_by_id = Prepared(
+            select(resources.c.doc).where(_in_scope(), resources.c.id == bindparam("id")), database
+        )
+        # A page of ``unique_value = :value`` with its number of matches (a window count), in insertion order.
+        by_unique = (
+            select(resources.c.doc, func.count().over())
+            .where(_in_scope(), resources.c.unique_value == bindparam("value"))
+            .order_by(resources.c.seq)
+        )
+        #: ``directory``, ``rtype``, ``value`` and ``offset``; every match from there.
+        self.unique_from: Select[Any] = by_unique.offset(bindparam("offset"))
+        #: As :attr:`unique_from`, at most ``limit`` of them.
+        self.unique_page: Select[Any] = by_unique.offset(bindparam("offset")).limit(bindparam("limit"))
+        #: The document with ``unique_value = :value`` (at most one, by the unique index).
+        self.unique_one = Prepared(
+            select(resources.c.doc).where(_in_scope(), resources.c.unique_value == bindparam("value")), database
+        )
+        # That document with the id and displayName of each group listing it, a row per group (a member
+        # without groups, or whose group row is gone, gives NULLs), in the order it joined them.
+        group = resources.alias("scim_group")
+        joined = resources.outerjoin(
+            members, and_(members.c.directory == resources.c.directory, members.c.member_id == resources.c.id)
+        ).outerjoin(
+            group,
+            and_(
+                group.c.directory == members.c.directory,
+                group.c.resource_type == members.c.group_type,
+                group.c.id == members.c.group_id,
+            ),
+        )
+        #: :attr:`unique_one` with its groups: ``directory``, ``rtype``, ``value``.
+        self.unique_with_groups = Prepared(
+            select(resources.c.doc, group.c.id, dialect.text_at(group.c.doc, ["displayName"]))
+            .select_from(joined)
+            .where(_in_scope(), resources.c.unique_value == bindparam("value"))
+            .order_by(members.c.seq),
+            database,
+        )
+        #: The number of resources with ``unique_value = :value``.
+        self.unique_count: Select[Any] = (
+            select(func.count())
+            .select_from(resources)
+            .where(_in_scope(), resources.c.unique_value == bindparam("value"))
+        )
+        #: The members of groups: ``directory`` and ``ids`` (expanding), in the order they were added.
+        self.members_of = (
+            select(members.c.group_id, members.c.member_id, members.c.member_type, members.c.display)
+            .where(
+                members.c.directory == bindparam("directory"),
+                members.c.group_id.in_(bindparam("ids", expanding=True)),
+            )
+            .order_by(members.c.seq)
+        )
+        #: The members of one group: ``directory`` and ``id``, in the order they were added.
+        self.members_of_one = Prepared(
+            select(members.c.group_id, members.c.member_id, members.c.member_type, members.c.display)
+            .where(members.c.directory == bindparam("directory"), members.c.group_id == bindparam("id"))
+            .order_by(members.c.seq),
+            database,
+        )
+        groups = select(members.c.member_id, members.c.group_id, dialect.text_at(resources.c.doc, ["displayName"]))
+        groups = groups.join(resources, _GROUP_OF_MEMBERSHIP).order_by(members.c.seq)
+        #: The groups (id and displayName) of members: ``directory`` and ``ids`` (expanding), in joining order.
+        self.groups_of = groups.where(
+            members.c.directory == bindparam("directory"), members.c.member_id.in_(bindparam("ids", expanding=True))
+        )
+        #: The groups of one member: ``directory`` and ``id``, in joining order.
+        self.groups_of_one = Prepared(
+            groups.where(members.c.directory == bindparam("directory"), members.c.member_id == bindparam("id")),
+            database,
+        )
+
 
 class SqlRows(SqlEngine):
     """Row helpers over the engine, shared by reads and writes."""
+
+    @cached_property
+    def _sql(self) -> Statements:
+        return Statements(self.dialect, self.engine.dialect)
 
     def _unique_value(self, rtype: ResourceTypeDef, doc: Mapping[str, Any]) -> str | None:
         attrs = unique_attributes(rtype)
@@ -124,11 +245,10 @@ class SqlRows(SqlEngine):
         out: dict[str, list[dict[str, Any]]] = {gid: [] for gid in group_ids}
         for start in range(0, len(group_ids), CHUNK):
             chunk = group_ids[start : start + CHUNK]
-            rows = conn.execute(
-                select(members.c.group_id, members.c.member_id, members.c.member_type, members.c.display)
-                .where(members.c.directory == directory, members.c.group_id.in_(chunk))
-                .order_by(members.c.seq)
-            )
+            if len(chunk) == 1:
+                rows = self._sql.members_of_one(conn, {"directory": directory, "id": chunk[0]})
+            else:
+                rows = conn.execute(self._sql.members_of, {"directory": directory, "ids": chunk})
             for gid, mid, mtype, display in rows:
                 item: dict[str, Any] = {"value": mid}
                 if mtype:
