@@ -25,6 +25,7 @@ from scimcore.service.body import admit_patch, json_body
 from scimcore.service.context import RequestContext, Runtime
 from scimcore.service.versions import check_if_match, format_datetime, moved_on, new_meta, none_match
 from scimcore.store.port import Document, MemberRef
+from scimcore.store.ports import GroupedGet
 from scimcore.transport import ScimResponse
 
 logger = logging.getLogger("scimcore")
@@ -145,7 +146,15 @@ def get_resource(rt: Runtime, ctx: RequestContext) -> ScimResponse:
     """GET /{type}/{id} (RFC 7644 §3.4.1), answering 304 to a matching ``If-None-Match``."""
     rtype = ctx.resource_type
     wanted = responses.projection(ctx)
-    doc = load(rt, rtype, ctx, responses.omitted(rtype, wanted))
+    omit = responses.omitted(rtype, wanted)
+    if responses.wants_groups(rtype, wanted) and isinstance(rt.store, GroupedGet):
+        found = rt.store.get_with_groups(rtype, ctx.id, directory=ctx.directory, omit=omit)
+        if found is None:
+            raise NotFound(f"{rtype.name} '{ctx.id}' not found.")
+        doc, refs = found
+        ctx.groups = {doc["id"]: refs}
+    else:
+        doc = load(rt, rtype, ctx, omit)
     version = doc["meta"]["version"]
     if none_match(ctx.request, version):
         return responses.not_modified(version)

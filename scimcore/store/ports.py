@@ -235,6 +235,17 @@ class Outbox(Protocol):
         ...
 
 
+@runtime_checkable
+class GroupedGet(Protocol):
+    """A resource with its groups in one read (optional; the service uses it to render ``User.groups``)."""
+
+    def get_with_groups(
+        self, rtype: ResourceTypeDef, resource_id: str, *, directory: str = ..., omit: frozenset[str] = ...
+    ) -> tuple[Document, list[MemberRef]] | None:
+        """What :meth:`Store.get` and :meth:`Store.groups_of` give for ``resource_id``, read together."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxFigures:
     """How the outbox stands: events waiting for delivery, dead letters, and the age of the oldest waiting one."""

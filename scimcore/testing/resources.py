@@ -17,7 +17,7 @@ import pytest
 from scimcore.errors import InvalidCursor, NotFound, PreconditionFailed, Uniqueness
 from scimcore.filter.parser import parse_filter
 from scimcore.schema.paths import resolve_path
-from scimcore.store.ports import Query, Store
+from scimcore.store.ports import GroupedGet, Query, Store
 from scimcore.testing.documents import GROUP, USER, group_doc, ids, user_doc
 from scimcore.testing.documents import meta as stored_meta
 
@@ -187,6 +187,23 @@ class StoreContract:
         store.create(GROUP, group_doc("g1", "One", ["u1"]))
         found = store.groups_of_many(["u1", "u2"])
         assert {k: [(r.group_id, r.display) for r in v] for k, v in found.items()} == {"u1": [("g1", "One")], "u2": []}
+
+    def test_a_resource_read_with_its_groups_matches_get_and_groups_of(self, store: Store) -> None:
+        """get_with_groups (optional, GroupedGet) gives exactly get and groups_of; None for a missing id."""
+        if not isinstance(store, GroupedGet):
+            pytest.skip("the store does not read a resource with its groups (optional)")
+        store.create(USER, user_doc("u1", "a"))
+        store.create(USER, user_doc("u2", "b"))
+        store.create(GROUP, group_doc("g1", "One", ["u1"]))
+        store.create(GROUP, group_doc("g2", "Two", ["u1"]))
+        for uid in ("u1", "u2"):
+            found = store.get_with_groups(USER, uid)
+            assert found is not None
+            doc, refs = found
+            assert doc == store.get(USER, uid)
+            assert [(r.group_id, r.display) for r in refs] == [(r.group_id, r.display) for r in store.groups_of(uid)]
+        assert store.get_with_groups(USER, "nobody") is None
+        assert store.get_with_groups(USER, "u1", directory="elsewhere") is None
 
     def test_groups_read_with_a_page_match_groups_of_many(self, store: Store) -> None:
         """A page read with_groups carries exactly the groups groups_of_many gives, or none if not supported."""

@@ -390,6 +390,19 @@ class MemoryResources:
                 self._append_events(directory, events(current, left))
             return left
 
+    def get_with_groups(
+        self,
+        rtype: ResourceTypeDef,
+        resource_id: str,
+        *,
+        directory: str = DEFAULT_DIRECTORY,
+        omit: frozenset[str] = frozenset(),
+    ) -> tuple[Document, list[MemberRef]] | None:
+        """:meth:`get` and :meth:`groups_of` of one resource, under one hold of the lock."""
+        with self._lock:
+            found = self.get(rtype, resource_id, directory=directory, omit=omit)
+            return None if found is None else (found, self.groups_of(resource_id, directory=directory))
+
     def groups_of(self, member_id: str, *, directory: str = DEFAULT_DIRECTORY) -> list[MemberRef]:
         """The groups listing ``member_id``, in the order they were joined."""
         with self._lock:

@@ -80,6 +80,25 @@ class SqlReads(SqlRows):
                 return None
             return self._with_members(conn, rtype, [self._load_doc(row[0])], directory, omit)[0]
 
+    def get_with_groups(
+        self,
+        rtype: ResourceTypeDef,
+        resource_id: str,
+        *,
+        directory: str = DEFAULT_DIRECTORY,
+        omit: frozenset[str] = frozenset(),
+    ) -> tuple[Document, list[MemberRef]] | None:
+        """:meth:`get` and :meth:`groups_of` of one resource in one statement (a row per group it joined)."""
+        if rtype.attr(MEMBERS) is not None and MEMBERS not in omit:
+            found = self.get(rtype, resource_id, directory=directory, omit=omit)
+            return None if found is None else (found, self.groups_of(resource_id, directory=directory))
+        with self._tx(single=True) as conn:
+            params = {"directory": directory, "rtype": rtype.name, "id": resource_id}
+            rows = self._sql.doc_with_groups(conn, params).all()
+        if not rows:
+            return None
+        return self._load_doc(rows[0][0]), [MemberRef(gid, name) for _, gid, name in rows if gid is not None]
+
     def search(self, rtype: ResourceTypeDef, query: Query, *, directory: str = DEFAULT_DIRECTORY) -> Page:
         """Filter, sort and page in SQL when exact; otherwise filter and sort in Python."""
         value = _unique_eq(rtype, query)

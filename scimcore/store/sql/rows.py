@@ -126,6 +126,15 @@ class Statements:
             .order_by(members.c.seq),
             database,
         )
+        #: The document with ``id = :id`` and its groups, as :attr:`unique_with_groups`: ``directory``, ``rtype``,
+        #: ``id``.
+        self.doc_with_groups = Prepared(
+            select(resources.c.doc, group.c.id, dialect.text_at(group.c.doc, ["displayName"]))
+            .select_from(joined)
+            .where(_in_scope(), resources.c.id == bindparam("id"))
+            .order_by(members.c.seq),
+            database,
+        )
         #: The number of resources with ``unique_value = :value``.
         self.unique_count: Select[Any] = (
             select(func.count())
