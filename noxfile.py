@@ -57,6 +57,7 @@ def fuzz(session: nox.Session) -> None:
     """Request fuzzing with 12,000 Hypothesis examples (CI runs 300): no 5xx, SCIM errors, store invariants."""
     session.install("-e", ".[test]")
     session.env["SCIMCORE_FUZZ_EXAMPLES"] = os.environ.get("SCIMCORE_FUZZ_EXAMPLES", "12000")
+    session.env["SCIMCORE_FUZZ_RANDOM"] = "1"  # fresh examples each run; the suite's 300 are fixed
     session.run("python", "-m", "pytest", "tests/fuzz", "-p", "no:cacheprovider", "--durations=10", *session.posargs)
 
 
