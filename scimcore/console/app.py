@@ -1,8 +1,9 @@
 """The admin console: server-rendered pages under ``/admin`` for the directories of a store (ASGI).
 
 Pages: sign-in; the directories, with a form to create one; a directory — its SCIM and Entra Tenant URLs,
-rename, pause and resume, a new token (shown once), delete after typing its name, its latest events and the
-flight recorder's latest requests.  Jinja2 templates with autoescaping, one stylesheet, no JavaScript.
+rename, pause and resume, a new token (shown once), delete after typing its name, its events waiting for
+delivery or given up on, and the flight recorder's latest requests.  Jinja2 templates with autoescaping,
+one stylesheet, no JavaScript.
 
 Every page but sign-in needs a session (:mod:`scimcore.console.sessions`); every form is a POST with a CSRF
 token; the session cookie is ``HttpOnly``, ``SameSite=Strict``, ``Path=/admin`` and ``Secure`` when the
@@ -169,8 +170,10 @@ class ConsoleASGI:
             directory = self.manager.get(directory_id)
         except KeyError:
             raise _Answer(404, self._page("error.html", session, message="No such directory.")) from None
-        events = list(reversed(self.store.list_events(directory.id, limit=1_000_000)))[:20] \
-            if isinstance(self.store, EventLog) else []
+        events = []  # the events that need an operator: waiting for delivery, then given up on (bounded)
+        if isinstance(self.store, EventLog):
+            for status in ("pending", "dead"):
+                events += self.store.list_events(directory.id, limit=20, status=status)
         recorded = list(reversed(self.store.recorded_requests(directory.id, limit=20))) \
             if isinstance(self.store, Recorder) else []
         scim_url = f"{self.scim_base}/{directory.id}"

@@ -214,3 +214,23 @@ def test_the_stylesheet_is_served_without_a_session(app: ConsoleASGI) -> None:
     """The sign-in page's stylesheet loads before sign-in."""
     answer = Browser(app).get("/admin/console.css")
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/css")
+
+
+def test_waiting_and_dead_events_are_listed(browser: Browser, store: MemoryStore) -> None:
+    """The directory's page lists its webhook events still waiting and those given up on, no others."""
+    from scimcore.events import Event
+    from scimcore.testing.documents import USER, user_doc
+
+    csrf = browser.csrf(browser.get("/admin/"))
+    browser.post("/admin/directories", {"csrf": csrf, "name": "Acme", "webhook_url": "http://127.0.0.1:9/hook"})
+    [directory] = store.list_directories()
+    for n in range(3):
+        event = Event(id=f"e{n}", type="user.created", directory_id=directory.id,
+                      occurred_at="2026-12-01T00:00:00Z", data={}, resource_key=f"u{n}")
+        store.create(USER, user_doc(f"u{n}", f"user{n}"), directory=directory.id, events=[event])
+    claimed = store.claim_events(2_000_000_000.0, 2, 30.0)
+    store.mark_failed(claimed[0].seq, "HTTP 500", None)
+    store.mark_delivered(claimed[1].seq)
+    page = browser.get(f"/admin/directories/{directory.id}").text
+    assert page.count("<td>user.created</td>") == 2
+    assert "<td>dead</td>" in page and "<td>pending</td>" in page and "<td>delivered</td>" not in page
