@@ -4,8 +4,8 @@
 hand every request that reached a directory to a :class:`FlightRecorder`, which keeps, per directory, the last
 ``keep`` requests of at most ``max_age`` seconds: method, path, query, status, duration, the body as redacted
 JSON (:func:`~scimcore.adapters.access.redact`: passwords, tokens and secrets never stored), the SCIM error's
-detail, the identity provider's request id and, for a 201, the id it created.  A ``401`` is recorded
-without its body.
+detail, the identity provider's request id and, for a 201, the id it created.  A request refused with
+``401`` is not recorded: anyone can send one, to any directory id, and it must not fill the store.
 
 Entries are written to the store (:class:`~scimcore.store.ports.Recorder`) in batches, after the response
 has been sent, so recording does not slow the request it records; a crash loses at most the last batch
@@ -94,7 +94,12 @@ class FlightRecorder:
         self._oldest: float | None = None
 
     def observe(self, request: ScimRequest, response: ScimResponse, duration_ms: float) -> None:
-        """Note one answered request (cheap: no I/O); :meth:`due` says when to :meth:`flush`."""
+        """Note one answered request (cheap: no I/O); :meth:`due` says when to :meth:`flush`.
+
+        A ``401`` is left out (see the module docstring).
+        """
+        if response.status == 401:
+            return
         now = self.clock()
         entry = RecordedRequest(
             directory=request.directory or DEFAULT_DIRECTORY,
@@ -104,7 +109,7 @@ class FlightRecorder:
             query=redact_query(request.query)[:8000],
             status=response.status,
             duration_ms=round(duration_ms, 3),
-            body="" if response.status == 401 else redact_body(request.body),
+            body=redact_body(request.body),
             detail=_detail(response),
             request_id=request_id(request.headers),
             resource_id=_created_id(response),
