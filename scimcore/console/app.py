@@ -2,7 +2,8 @@
 
 Pages: sign-in; the directories, with a form to create one; a directory — its SCIM and Entra Tenant URLs,
 rename, pause and resume, a new token (shown once), delete after typing its name, its events waiting for
-delivery or given up on, and the flight recorder's latest requests.  Jinja2 templates with autoescaping,
+delivery or given up on, and the flight recorder's latest requests; its users and groups, searched by name,
+and a group's members.  Jinja2 templates with autoescaping,
 one stylesheet, no JavaScript.
 
 Every page but sign-in needs a session (:mod:`scimcore.console.sessions`); every form is a POST with a CSRF
@@ -29,6 +30,8 @@ from urllib.parse import parse_qsl, quote
 
 from scimcore.console.sessions import LOGIN_COOKIE, SESSION_COOKIE, Session, Sessions
 from scimcore.directories import PROVIDERS, DirectoryManager, entra_tenant_url
+from scimcore.errors import ScimError
+from scimcore.reader import DirectoryReader
 from scimcore.store.port import DEFAULT_DIRECTORY
 from scimcore.store.ports import AdminStore, DirectoryStore, EventLog, Recorder
 
@@ -38,6 +41,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 MAX_FORM_BYTES = 64 * 1024
+PAGE = 50
 SECURITY_HEADERS = [
     (b"cache-control", b"no-store"),
     (b"content-security-policy", b"default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'"),
@@ -75,7 +79,7 @@ class ConsoleASGI:
             raise TypeError("the console needs a store of directories and admin accounts (memory or SQL)")
         import jinja2
 
-        self.store = store
+        self.store: Any = store  # a Store, DirectoryStore and AdminStore, and an EventLog and Recorder if it has them
         self.sessions = Sessions(store, secret)
         self.manager = DirectoryManager(store, allow_private_webhooks=allow_private_webhooks)
         self.scim_base = scim_base.rstrip("/")
@@ -126,6 +130,12 @@ class ConsoleASGI:
             raise _Answer(200, await asyncio.to_thread(self._directories_page, session))
         if len(parts) == 3 and parts[1] == "directories":
             raise _Answer(200, await asyncio.to_thread(self._directory_page, session, parts[2]))
+        if len(parts) == 4 and parts[1] == "directories" and parts[3] in ("users", "groups"):
+            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+            page = await asyncio.to_thread(self._resources_page, session, parts[2], parts[3], query)
+            raise _Answer(200, page)
+        if len(parts) == 5 and parts[1] == "directories" and parts[3] == "groups":
+            raise _Answer(200, await asyncio.to_thread(self._group_page, session, parts[2], parts[4]))
         raise _Answer(404, self._page("error.html", session, message="No such page."))
 
     def _post(self, below: str, form: dict[str, str], session: Session) -> None:
@@ -179,6 +189,42 @@ class ConsoleASGI:
         scim_url = f"{self.scim_base}/{directory.id}"
         return self._page("directory.html", session, directory=directory.public(), scim_url=scim_url,
                           tenant_url=entra_tenant_url(scim_url), events=events, recorded=recorded, **extra)
+
+    def _directory(self, session: Session, directory_id: str) -> Any:
+        try:
+            return self.manager.get(directory_id)
+        except KeyError:
+            raise _Answer(404, self._page("error.html", session, message="No such directory.")) from None
+
+    def _resources_page(self, session: Session, directory_id: str, kind: str, query: dict[str, str]) -> str:
+        """A directory's users or groups, 50 a page, searched by ``userName`` / ``displayName`` (``co``)."""
+        directory = self._directory(session, directory_id)
+        reader = DirectoryReader(self.store, directory.id)
+        search = query.get("q", "").strip()[:200]
+        try:
+            start = max(1, int(query.get("start", "1")))
+        except ValueError:
+            start = 1
+        attribute = "userName" if kind == "users" else "displayName"
+        escaped = search.replace("\\", "\\\\").replace('"', '\\"')
+        text = f'{attribute} co "{escaped}"' if search else None
+        try:
+            page = reader.users(text, start=start, count=PAGE) if kind == "users" else \
+                reader.groups(text, start=start, count=PAGE)
+        except ScimError as exc:
+            page, message = None, exc.detail
+        else:
+            message = ""
+        return self._page("resources.html", session, directory=directory.public(), kind=kind, search=search,
+                          start=start, page=page, size=PAGE, message=message)
+
+    def _group_page(self, session: Session, directory_id: str, group_id: str) -> str:
+        """One group of a directory with its members."""
+        directory = self._directory(session, directory_id)
+        group = DirectoryReader(self.store, directory.id).group(group_id)
+        if group is None:
+            raise _Answer(404, self._page("error.html", session, message="No such group."))
+        return self._page("group.html", session, directory=directory.public(), group=group)
 
     # -- forms -----------------------------------------------------------------------------------------------
     def _create(self, form: dict[str, str], session: Session) -> None:

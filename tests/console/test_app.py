@@ -234,3 +234,45 @@ def test_waiting_and_dead_events_are_listed(browser: Browser, store: MemoryStore
     page = browser.get(f"/admin/directories/{directory.id}").text
     assert page.count("<td>user.created</td>") == 2
     assert "<td>dead</td>" in page and "<td>pending</td>" in page and "<td>delivered</td>" not in page
+
+
+def _directory_with_people(browser: Browser, store: MemoryStore) -> str:
+    from scimcore.testing.documents import GROUP, USER, group_doc, user_doc
+
+    csrf = browser.csrf(browser.get("/admin/"))
+    browser.post("/admin/directories", {"csrf": csrf, "name": "Acme"})
+    [directory] = store.list_directories()
+    for n, name in enumerate(["alice@acme.example", "bob@acme.example", 'quote"d@acme.example']):
+        store.create(USER, user_doc(f"u{n}", name), directory=directory.id)
+    store.create(GROUP, group_doc("g1", "Engineering", ["u0", "u1"]), directory=directory.id)
+    return directory.id
+
+
+def test_a_directory_s_users_are_listed_and_searched(browser: Browser, store: MemoryStore) -> None:
+    """The users page lists a directory's users; the search finds by part of userName, quotes included."""
+    directory_id = _directory_with_people(browser, store)
+    everyone = browser.get(f"/admin/directories/{directory_id}/users").text
+    assert "3 users." in everyone and "alice@acme.example" in everyone
+    found = browser.get(f"/admin/directories/{directory_id}/users?q=BOB").text
+    assert "1 users matching." in found and "bob@acme.example" in found and "alice" not in found
+    quoted = browser.get(f"/admin/directories/{directory_id}/users?q=" + 'e"d').text
+    assert "quote&#34;d@acme.example" in quoted
+
+
+def test_a_group_page_lists_its_members(browser: Browser, store: MemoryStore) -> None:
+    """The groups page links to each group; a group's page lists its members."""
+    directory_id = _directory_with_people(browser, store)
+    groups = browser.get(f"/admin/directories/{directory_id}/groups").text
+    assert "Engineering" in groups
+    members = browser.get(f"/admin/directories/{directory_id}/groups/g1").text
+    assert "2 members." in members and "u0" in members and "u1" in members
+    assert browser.get(f"/admin/directories/{directory_id}/groups/nope").status_code == 404
+
+
+def test_another_directory_s_group_is_not_shown_through_this_one(browser: Browser, store: MemoryStore) -> None:
+    """A group id of one directory is a 404 under another directory's pages."""
+    directory_id = _directory_with_people(browser, store)
+    csrf = browser.csrf(browser.get("/admin/"))
+    browser.post("/admin/directories", {"csrf": csrf, "name": "Other"})
+    other = next(d.id for d in store.list_directories() if d.id != directory_id)
+    assert browser.get(f"/admin/directories/{other}/groups/g1").status_code == 404

@@ -90,7 +90,7 @@ def test_sign_in_create_a_directory_and_see_its_token_once(browser: Any, server:
 
 
 def test_pause_a_directory_and_see_what_its_idp_sent(browser: Any, server: str) -> None:
-    """Pausing makes the directory answer 403; the flight recorder shows the provisioning request."""
+    """Pausing makes the directory answer 403; the recorder shows the provisioning request; the user is found."""
     page = browser.new_page()
     _sign_in(page, server)
     page.get_by_label("Name").fill("Globex")
@@ -116,6 +116,10 @@ def test_pause_a_directory_and_see_what_its_idp_sent(browser: Any, server: str) 
     entry.locator("summary").click()
     recorded = entry.locator("pre").inner_text()
     assert "bjensen@globex.example" in recorded and "hunter2" not in recorded
+    page.get_by_role("link", name="Users").click()
+    page.get_by_label("userName contains").fill("BJENSEN")
+    page.get_by_role("button", name="Search").click()
+    assert page.get_by_role("cell", name="bjensen@globex.example").count() == 1
     page.close()
 
 
