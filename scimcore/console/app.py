@@ -2,9 +2,9 @@
 
 Pages: sign-in; the directories, with a form to create one; a directory — its SCIM and Entra Tenant URLs,
 rename, pause and resume, a new token (shown once), delete after typing its name, its events waiting for
-delivery or given up on, and the flight recorder's latest requests; its users and groups, searched by name,
-and a group's members.  Jinja2 templates with autoescaping,
-one stylesheet, no JavaScript.
+delivery or given up on (a dead one delivered again on request), and the flight recorder's latest requests;
+its users and groups, searched by name, and a group's members.  Jinja2 templates with autoescaping, one
+stylesheet, no JavaScript.
 
 Every page but sign-in needs a session (:mod:`scimcore.console.sessions`); every form is a POST with a CSRF
 token; the session cookie is ``HttpOnly``, ``SameSite=Strict``, ``Path=/admin`` and ``Secure`` when the
@@ -33,7 +33,7 @@ from scimcore.directories import PROVIDERS, DirectoryManager, entra_tenant_url
 from scimcore.errors import ScimError
 from scimcore.reader import DirectoryReader
 from scimcore.store.port import DEFAULT_DIRECTORY
-from scimcore.store.ports import AdminStore, DirectoryStore, EventLog, Recorder
+from scimcore.store.ports import AdminStore, DirectoryStore, EventLog, EventRetry, Recorder
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -146,6 +146,8 @@ class ConsoleASGI:
             self._create(form, session)
         if len(parts) == 4 and parts[1] == "directories":
             self._act(parts[2], parts[3], form, session)
+        if len(parts) == 6 and parts[1] == "directories" and parts[3] == "events" and parts[5] == "retry":
+            self._retry(parts[2], parts[4], session)
         raise _Answer(404, self._page("error.html", session, message="No such form."))
 
     # -- sign-in ---------------------------------------------------------------------------------------------
@@ -260,6 +262,15 @@ class ConsoleASGI:
             raise _Answer(303, "", [(b"location", f"{self.mount}/".encode())])
         else:
             raise _Answer(400, self._directory_page(session, directory.id, message="Nothing to do."))
+        location = f"{self.mount}/directories/{quote(directory.id, safe='')}"
+        raise _Answer(303, "", [(b"location", location.encode())])
+
+    def _retry(self, directory_id: str, seq_text: str, session: Session) -> None:
+        """Deliver a dead event again (the store's optional :class:`~scimcore.store.ports.EventRetry`)."""
+        directory = self._directory(session, directory_id)
+        if not seq_text.isdigit() or not isinstance(self.store, EventRetry) \
+                or not self.store.requeue_event(directory.id, int(seq_text)):
+            raise _Answer(404, self._page("error.html", session, message="No such event to deliver again."))
         location = f"{self.mount}/directories/{quote(directory.id, safe='')}"
         raise _Answer(303, "", [(b"location", location.encode())])
 

@@ -350,6 +350,15 @@ class AdminStore(Protocol):
 
 
 @runtime_checkable
+class EventRetry(Protocol):
+    """Delivering one event again (optional; the admin console's "Deliver again")."""
+
+    def requeue_event(self, directory: str, seq: int) -> bool:
+        """Make event ``seq`` of ``directory`` pending again if it is dead or pending; whether it was."""
+        ...
+
+
+@runtime_checkable
 class EventLog(Protocol):
     """The event log of a directory, for the host application (paging by sequence number)."""
 

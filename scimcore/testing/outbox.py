@@ -13,7 +13,7 @@ import pytest
 
 from scimcore.errors import Uniqueness
 from scimcore.events import Event
-from scimcore.store.ports import Directory, OutboxFigures, OutboxStatus
+from scimcore.store.ports import Directory, EventRetry, OutboxFigures, OutboxStatus
 from scimcore.testing.documents import USER, user_doc
 
 EPOCH_2026 = 1767225600.0
@@ -123,3 +123,17 @@ class OutboxContract:
         figures = figures_of(EPOCH_2026 + 60.0)
         assert (figures.pending, figures.dead) == (5, 1)
         assert figures.oldest_pending_seconds == pytest.approx(60.0)
+
+    def test_one_dead_event_can_be_delivered_again(self, store: Any) -> None:
+        """requeue_event (optional, EventRetry) makes a dead letter pending, in its own directory only."""
+        retry = store if isinstance(store, EventRetry) else None
+        if retry is None:
+            pytest.skip("the store does not requeue single events (optional)")
+        self._seed(store)
+        first = store.claim_events(100.0, 1, 30.0)[0]
+        store.mark_failed(first.seq, "gone", None)
+        assert retry.requeue_event("another", first.seq) is False
+        assert retry.requeue_event("d1", first.seq) is True
+        [again] = [s for s in store.list_events("d1", limit=100) if s.seq == first.seq]
+        assert again.status == "pending"
+        assert retry.requeue_event("d1", 10_000) is False

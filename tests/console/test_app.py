@@ -276,3 +276,25 @@ def test_another_directory_s_group_is_not_shown_through_this_one(browser: Browse
     browser.post("/admin/directories", {"csrf": csrf, "name": "Other"})
     other = next(d.id for d in store.list_directories() if d.id != directory_id)
     assert browser.get(f"/admin/directories/{other}/groups/g1").status_code == 404
+
+
+def test_a_dead_event_is_delivered_again_on_request(browser: Browser, store: MemoryStore) -> None:
+    """"Deliver again" makes a dead event pending; a made-up or another directory's event is a 404."""
+    from scimcore.events import Event
+    from scimcore.testing.documents import USER, user_doc
+
+    csrf = browser.csrf(browser.get("/admin/"))
+    browser.post("/admin/directories", {"csrf": csrf, "name": "Acme", "webhook_url": "http://127.0.0.1:9/hook"})
+    [directory] = store.list_directories()
+    event = Event(id="e1", type="user.created", directory_id=directory.id, occurred_at="2026-12-01T00:00:00Z",
+                  data={}, resource_key="u1")
+    store.create(USER, user_doc("u1", "a"), directory=directory.id, events=[event])
+    [claimed] = store.claim_events(2_000_000_000.0, 1, 30.0)
+    store.mark_failed(claimed.seq, "HTTP 500", None)
+    page = browser.get(f"/admin/directories/{directory.id}")
+    assert "Deliver again" in page.text
+    path = f"/admin/directories/{directory.id}/events/{claimed.seq}/retry"
+    assert browser.post(path, {"csrf": browser.csrf(page)}).status_code == 303
+    assert [s.status for s in store.list_events(directory.id)] == ["pending"]
+    assert browser.post(f"/admin/directories/{directory.id}/events/999/retry", {"csrf": csrf}).status_code == 404
+    assert browser.post(path, {"csrf": "forged"}).status_code == 403

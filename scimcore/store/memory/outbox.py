@@ -139,6 +139,15 @@ class MemoryOutbox:
                     break
             return out
 
+    def requeue_event(self, directory: str, seq: int) -> bool:
+        """Queue one event of ``directory`` for delivery again (a dead letter); whether there was one."""
+        with self._lock:
+            row = self._events[seq - 1] if 0 < seq <= len(self._events) else None
+            if row is None or row.event.directory_id != directory or row.status not in ("dead", "pending"):
+                return False
+            row.status, row.retry_at, row.locked_until = "pending", 0.0, 0.0
+            return True
+
     def requeue_events(self, directory: str, *, since_time: str) -> int:
         """Queue every event of ``directory`` from ``since_time`` on for delivery again."""
         with self._lock:

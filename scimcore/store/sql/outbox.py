@@ -160,6 +160,17 @@ class SqlOutbox(SqlEngine):
         with self._tx() as conn:
             return [self._stored(r) for r in conn.execute(query)]
 
+    def requeue_event(self, directory: str, seq: int) -> bool:
+        """Queue one event of ``directory`` for delivery again (a dead letter); whether there was one."""
+        with self._tx(write=True) as conn:
+            result = conn.execute(
+                update(events_table)
+                .where(events_table.c.directory == directory, events_table.c.seq == seq,
+                       events_table.c.status.in_(("dead", "pending")))
+                .values(status="pending", retry_at=0.0, locked_until=0.0)
+            )
+            return bool(result.rowcount)
+
     def requeue_events(self, directory: str, *, since_time: str) -> int:
         """Queue every event of ``directory`` from ``since_time`` on for delivery again."""
         with self._tx(write=True) as conn:
