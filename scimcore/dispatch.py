@@ -36,12 +36,11 @@ import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from scimcore.directories import Directory, DirectoryStore
 from scimcore.emitter import register_dispatcher
-from scimcore.events import StoredEvent
+from scimcore.events import StoredEvent, occurred_epoch
 from scimcore.store.ports import Outbox
 from scimcore.webhook_targets import (
     Resolver,
@@ -212,7 +211,7 @@ class Dispatcher:
                 error = f"HTTP {response.status_code}"
             except Exception as exc:  # noqa: BLE001 - any transport failure is a failed attempt
                 error = type(exc).__name__
-        occurred = _epoch(event.occurred_at)
+        occurred = occurred_epoch(event.occurred_at)
         retry_at = self.clock() + self.backoff(stored.attempts)
         if occurred is not None and retry_at - occurred > self.config.retry_period:
             logger.warning("event %s dead-lettered after %d attempts: %s", event.id, stored.attempts + 1, error)
@@ -282,10 +281,3 @@ class Dispatcher:
                 _, pending = await asyncio.wait(running, timeout=self.config.timeout_seconds)
                 for task in pending:
                     task.cancel()  # its events stay leased and are delivered again later (at least once)
-
-
-def _epoch(stamp: str) -> float | None:
-    try:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None

@@ -20,6 +20,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 USER_CREATED = "user.created"
@@ -132,3 +133,11 @@ def __getattr__(name: str) -> object:
 
         return getattr(ports, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def occurred_epoch(occurred_at: str) -> float | None:
+    """An event's ``occurred_at`` (RFC 3339) as Unix time, or ``None`` when it is not such a time."""
+    try:
+        return datetime.fromisoformat(occurred_at.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None

@@ -21,10 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from scimcore.events import Event, StoredEvent
+from scimcore.events import Event, StoredEvent, occurred_epoch
 from scimcore.filter.ast import Expr, Path
 from scimcore.schema.registry import AttributeDef, ResourceTypeDef
 
@@ -257,11 +256,8 @@ class OutboxFigures:
 
 def event_age(occurred_at: str, now: float) -> float:
     """Seconds from an event's ``occurred_at`` (RFC 3339) to ``now`` (Unix time), never negative."""
-    try:
-        when = datetime.fromisoformat(occurred_at.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return 0.0
-    return max(0.0, now - when)
+    when = occurred_epoch(occurred_at)
+    return 0.0 if when is None else max(0.0, now - when)
 
 
 @runtime_checkable
