@@ -166,7 +166,7 @@ class ScimASGI(OptionAttributes):
                         self._recorder_task.cancel()
                         self._recorder_task = None
                     if self.recorder is not None:
-                        await asyncio.to_thread(self._flush_recorder)
+                        await asyncio.to_thread(self.recorder.flush_or_log)
                     for hook in self.on_shutdown:
                         await hook()
                 except Exception as exc:  # noqa: BLE001 - reported to the server
@@ -222,15 +222,7 @@ class ScimASGI(OptionAttributes):
         while True:
             await asyncio.sleep(self.recorder.flush_seconds)
             if self.recorder.due():
-                await asyncio.to_thread(self._flush_recorder)
-
-    def _flush_recorder(self) -> None:
-        """Write the flight recorder's batch; a store that cannot take it now loses the batch, not the request."""
-        assert self.recorder is not None
-        try:
-            self.recorder.flush()
-        except Exception:  # noqa: BLE001 - diagnostics never fail the service
-            logger.warning("the flight recorder could not write its requests", exc_info=True)
+                await asyncio.to_thread(self.recorder.flush_or_log)
 
     def _delivery_outcome(self, directory_id: str, outcome: str) -> None:
         for observer in self.delivery_observers:
@@ -274,7 +266,7 @@ class ScimASGI(OptionAttributes):
         if self.recorder is not None and request is not None:
             self.recorder.observe(request, response, (self.access.timer() - started) * 1000.0)
             if self.recorder.due():
-                task = asyncio.get_running_loop().create_task(asyncio.to_thread(self._flush_recorder))
+                task = asyncio.get_running_loop().create_task(asyncio.to_thread(self.recorder.flush_or_log))
                 self._flushes.add(task)
                 task.add_done_callback(self._flushes.discard)
 

@@ -19,6 +19,7 @@ Must not: block a request on a store write, or keep a secret.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -30,6 +31,8 @@ from scimcore.adapters.access import REDACTED, is_sensitive, redact_body, reques
 from scimcore.store.port import DEFAULT_DIRECTORY
 from scimcore.store.ports import RecordedRequest, Recorder
 from scimcore.transport import ScimRequest, ScimResponse
+
+logger = logging.getLogger("scimcore")
 
 RECORDING_FORMAT = "scimcore-recording/1"
 """The first line of a replay file names its format."""
@@ -133,6 +136,14 @@ class FlightRecorder:
         if taken:
             self.store.record_requests(taken, keep=self.keep, not_before=_stamp(self.clock() - self.max_age))
         return len(taken)
+
+
+    def flush_or_log(self) -> None:
+        """:meth:`flush`, logging instead of raising: a store that cannot take the batch loses it, not a request."""
+        try:
+            self.flush()
+        except Exception:  # noqa: BLE001 - diagnostics never fail the service
+            logger.warning("the flight recorder could not write its requests", exc_info=True)
 
 
 def export_lines(directory: str, entries: Iterable[RecordedRequest]) -> Iterator[str]:

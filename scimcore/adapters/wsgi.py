@@ -25,7 +25,6 @@ This module translates only.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -54,9 +53,6 @@ UNDELIVERED_HINT = (
     "or run a scimcore.dispatch.Dispatcher in a thread (see the frameworks guide); pass warn_undelivered=False "
     "when another process delivers them."
 )
-
-
-logger = logging.getLogger("scimcore")
 
 
 class ScimWSGI(OptionAttributes):
@@ -191,10 +187,7 @@ class _ThenFlush(list[bytes]):
         self.recorder = recorder
 
     def close(self) -> None:
-        try:
-            self.recorder.flush()
-        except Exception:  # noqa: BLE001 - diagnostics never fail the service
-            logger.warning("the flight recorder could not write its requests", exc_info=True)
+        self.recorder.flush_or_log()
 
 
 def _reason(status: int) -> str:

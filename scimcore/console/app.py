@@ -29,7 +29,7 @@ from typing import Any, NoReturn
 from urllib.parse import parse_qsl, quote
 
 from scimcore.console.sessions import LOGIN_COOKIE, SESSION_COOKIE, Session, Sessions
-from scimcore.directories import PROVIDERS, DirectoryManager, entra_tenant_url
+from scimcore.directories import PROVIDERS, Directory, DirectoryManager, entra_tenant_url
 from scimcore.errors import ScimError
 from scimcore.reader import DirectoryReader
 from scimcore.store.port import DEFAULT_DIRECTORY
@@ -178,10 +178,7 @@ class ConsoleASGI:
                           message=message)
 
     def _directory_page(self, session: Session, directory_id: str, **extra: Any) -> str:
-        try:
-            directory = self.manager.get(directory_id)
-        except KeyError:
-            raise _Answer(404, self._page("error.html", session, message="No such directory.")) from None
+        directory = self._directory(session, directory_id)
         events = []  # the events that need an operator: waiting for delivery, then given up on (bounded)
         if isinstance(self.store, EventLog):
             for status in ("pending", "dead"):
@@ -192,7 +189,8 @@ class ConsoleASGI:
         return self._page("directory.html", session, directory=directory.public(), scim_url=scim_url,
                           tenant_url=entra_tenant_url(scim_url), events=events, recorded=recorded, **extra)
 
-    def _directory(self, session: Session, directory_id: str) -> Any:
+    def _directory(self, session: Session, directory_id: str) -> Directory:
+        """The directory, or the console's 404 page."""
         try:
             return self.manager.get(directory_id)
         except KeyError:
@@ -242,10 +240,7 @@ class ConsoleASGI:
         raise _Answer(201, self._directory_page(session, directory.id, token=token, message="Directory created."))
 
     def _act(self, directory_id: str, action: str, form: dict[str, str], session: Session) -> None:
-        try:
-            directory = self.manager.get(directory_id)
-        except KeyError:
-            raise _Answer(404, self._page("error.html", session, message="No such directory.")) from None
+        directory = self._directory(session, directory_id)
         if action == "rotate":
             token = self.manager.rotate_token(directory.id)
             raise _Answer(200, self._directory_page(session, directory.id, token=token,

@@ -34,9 +34,23 @@ WRITE_RETRIES = 8
 _MEMBERS = frozenset({"members"})
 
 
-def load(rt: Runtime, rtype: ResourceTypeDef, ctx: RequestContext, omit: frozenset[str] = frozenset()) -> Document:
-    """The addressed resource, or 404 (RFC 7644 §3.4.1)."""
-    doc = rt.store.get(rtype, ctx.id, directory=ctx.directory, omit=omit)
+def load(
+    rt: Runtime, rtype: ResourceTypeDef, ctx: RequestContext, omit: frozenset[str] = frozenset(), *,
+    groups: bool = False,
+) -> Document:
+    """The addressed resource, or 404 (RFC 7644 §3.4.1).
+
+    With ``groups``, a store that reads a resource with its groups (:class:`~scimcore.store.ports.GroupedGet`)
+    does so in one read, and the groups go to :attr:`RequestContext.groups` for the renderer.
+    """
+    if groups and isinstance(rt.store, GroupedGet):
+        found = rt.store.get_with_groups(rtype, ctx.id, directory=ctx.directory, omit=omit)
+        doc = None
+        if found is not None:
+            doc, refs = found
+            ctx.groups = {doc["id"]: refs}
+    else:
+        doc = rt.store.get(rtype, ctx.id, directory=ctx.directory, omit=omit)
     if doc is None:
         raise NotFound(f"{rtype.name} '{ctx.id}' not found.")
     return doc
@@ -146,15 +160,7 @@ def get_resource(rt: Runtime, ctx: RequestContext) -> ScimResponse:
     """GET /{type}/{id} (RFC 7644 §3.4.1), answering 304 to a matching ``If-None-Match``."""
     rtype = ctx.resource_type
     wanted = responses.projection(ctx)
-    omit = responses.omitted(rtype, wanted)
-    if responses.wants_groups(rtype, wanted) and isinstance(rt.store, GroupedGet):
-        found = rt.store.get_with_groups(rtype, ctx.id, directory=ctx.directory, omit=omit)
-        if found is None:
-            raise NotFound(f"{rtype.name} '{ctx.id}' not found.")
-        doc, refs = found
-        ctx.groups = {doc["id"]: refs}
-    else:
-        doc = load(rt, rtype, ctx, omit)
+    doc = load(rt, rtype, ctx, responses.omitted(rtype, wanted), groups=responses.wants_groups(rtype, wanted))
     version = doc["meta"]["version"]
     if none_match(ctx.request, version):
         return responses.not_modified(version)
