@@ -81,20 +81,24 @@ for k in range(count):
 """
 
 
+def callgrind_total(driver: Path, args: list[str], cwd: Path, out: Path) -> int:
+    """Total instructions of ``python driver args...`` under callgrind, with ``PYTHONHASHSEED=0``."""
+    run = subprocess.run(
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, str(driver), *args],
+        cwd=cwd, capture_output=True, text=True, check=False, env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    found = re.search(r"Collected : (\d+)", run.stderr)
+    if run.returncode != 0 or found is None:
+        raise SystemExit(f"callgrind failed for {' '.join(args)}:\n{run.stderr[-2000:]}")
+    return int(found.group(1))
+
+
 def collected(tree: Path, scenario: str, count: int, workdir: Path, store: str = "memory") -> int:
     """Total instructions of one driver run under callgrind."""
     driver = workdir / "driver.py"
     driver.write_text(DRIVER)
     out = workdir / f"callgrind.{store}.{scenario}.{count}"
-    run = subprocess.run(
-        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, str(driver), scenario,
-         str(count), TOKEN, store, str(workdir)],
-        cwd=tree, capture_output=True, text=True, check=False, env={**os.environ, "PYTHONHASHSEED": "0"},
-    )
-    found = re.search(r"Collected : (\d+)", run.stderr)
-    if run.returncode != 0 or found is None:
-        raise SystemExit(f"callgrind failed for {scenario}:\n{run.stderr[-2000:]}")
-    return int(found.group(1))
+    return callgrind_total(driver, [scenario, str(count), TOKEN, store, str(workdir)], tree, out)
 
 
 def main() -> None:

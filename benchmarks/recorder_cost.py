@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import re
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
+
+from instructions import callgrind_total  # this folder's callgrind runner
 
 DRIVER = r"""
 import asyncio, json, sys, tempfile
@@ -83,16 +81,7 @@ def collected(scenario: str, count: int, store: str, record: str, workdir: Path)
     driver = workdir / "driver.py"
     driver.write_text(DRIVER)
     out = workdir / f"callgrind.{scenario}.{count}.{record}"
-    run = subprocess.run(
-        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, str(driver), scenario,
-         str(count), store, record],
-        cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, check=False,
-        env={**os.environ, "PYTHONHASHSEED": "0"},
-    )
-    found = re.search(r"Collected : (\d+)", run.stderr)
-    if run.returncode != 0 or found is None:
-        raise SystemExit(f"callgrind failed for {scenario}:\n{run.stderr[-2000:]}")
-    return int(found.group(1))
+    return callgrind_total(driver, [scenario, str(count), store, record], Path(__file__).resolve().parent.parent, out)
 
 
 def main() -> None:

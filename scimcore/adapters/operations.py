@@ -23,7 +23,6 @@ Needs the ``metrics`` extra (prometheus-client) only for ``/metrics``.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 import json
 import time
@@ -32,7 +31,7 @@ from typing import Any
 
 from scimcore.adapters.asgi import ScimASGI
 from scimcore.adapters.common import locate
-from scimcore.auth import bearer_token
+from scimcore.auth import bearer_token, hash_token
 from scimcore.errors import ScimError
 from scimcore.service import ScimService
 from scimcore.store.ports import OutboxStatus, Readiness
@@ -76,7 +75,7 @@ class OperationsASGI:
         self.monotonic = monotonic
         self._endpoints = {rtype.endpoint.lstrip("/").lower(): rtype.name
                            for rtype in app.service.registry.resource_types}
-        self._metrics_digest = _digest(metrics_token) if metrics_token is not None else None
+        self._metrics_digest = hash_token(metrics_token) if metrics_token is not None else None
         self._metrics = _Metrics(self) if metrics_token is not None else None
 
     @property
@@ -125,7 +124,7 @@ class OperationsASGI:
         assert self._metrics is not None and self._metrics_digest is not None
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
         token = bearer_token(headers)
-        if token is None or not hmac.compare_digest(_digest(token), self._metrics_digest):
+        if token is None or not hmac.compare_digest(hash_token(token), self._metrics_digest):
             await _answer(send, 401, {"status": "401", "detail": "The metrics need their bearer token."},
                           [(b"www-authenticate", b'Bearer realm="metrics"')])
             return
@@ -237,10 +236,6 @@ class _OutboxCollector:
         yield GaugeMetricFamily("scimcore_outbox_oldest_pending_seconds",
                                 "Age of the oldest webhook event waiting (0 when none waits)",
                                 figures.oldest_pending_seconds or 0.0)
-
-
-def _digest(token: str) -> bytes:
-    return hashlib.sha256(token.encode("utf-8")).digest()
 
 
 async def _answer(send: Send, status: int, doc: dict[str, Any],
