@@ -40,6 +40,7 @@ from scimcore.adapters.access import AccessLog
 from scimcore.adapters.common import (
     AdapterOptions,
     OptionAttributes,
+    Target,
     build_request,
     check_head,
     drains,
@@ -291,14 +292,18 @@ class ScimASGI(OptionAttributes):
             response_headers,
         )
 
-    async def _request(self, scope: Scope, receive: Receive) -> ScimRequest:
-        headers = _headers(scope)
+    def target(self, scope: Scope) -> Target:
+        """Where an HTTP scope goes: its path below ``root_path`` (the mount point) located, or a 404."""
         root_path = scope.get("root_path", "")
-        path: str = scope["path"]
+        path: str = scope.get("path", "")
         if root_path and path.startswith(root_path):
             path = path[len(root_path) :]
-        check_head(scope.get("raw_path") or path, scope.get("query_string", b""), headers)
-        target = locate(self.options, path, root_path)
+        return locate(self.options, path, root_path)
+
+    async def _request(self, scope: Scope, receive: Receive) -> ScimRequest:
+        headers = _headers(scope)
+        check_head(scope.get("raw_path") or scope["path"], scope.get("query_string", b""), headers)
+        target = self.target(scope)
         bound = self.options.max_body_bytes
         length = headers.get("content-length")
         announced = int(length) if length is not None and length.isdigit() else None

@@ -30,7 +30,6 @@ from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
 
 from scimcore.adapters.asgi import ScimASGI
-from scimcore.adapters.common import locate
 from scimcore.auth import bearer_token, hash_token
 from scimcore.errors import ScimError
 from scimcore.service import ScimService
@@ -151,12 +150,8 @@ class OperationsASGI:
 
     def labels(self, scope: Scope, status: int) -> tuple[str, str]:
         """The (directory, resource type) labels of a request: bounded by known endpoints and answered status."""
-        root_path = scope.get("root_path", "")
-        path = scope.get("path", "")
-        if root_path and path.startswith(root_path):
-            path = path[len(root_path):]
         try:
-            target = locate(self.app.options, path, root_path)
+            target = self.app.target(scope)
         except ScimError:
             return UNLABELLED, "other"
         segment = target.path.lstrip("/").split("/", 1)[0]
