@@ -131,3 +131,51 @@ def directories_unknown_members(database: str, directory_id: str, rule: str) -> 
         _emit(DirectoryManager(_directory_store(database)).set_unknown_members(directory_id, rule).public())
     except KeyError:
         raise click.ClickException(f"no directory {directory_id}") from None
+
+
+def _links(database: str) -> Any:
+    from scimcore.setup_links import SetupLinkManager
+
+    return SetupLinkManager(_directory_store(database))
+
+
+@directories.command("setup-link")
+@database_option
+@click.argument("directory_id")
+@click.option("--expires", default="7d", show_default=True,
+              help="How long the link works: 30m, 12h, 7d or 2w (5 minutes to 30 days).")
+@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True, help="The server's public URL.")
+def directories_setup_link(database: str, directory_id: str, expires: str, base_url: str) -> None:
+    """Make a setup link for the customer's IT admin; prints its address (shown once) as JSON."""
+    from scimcore.setup_links import SETUP_PATH, parse_lifetime
+
+    try:
+        lifetime = parse_lifetime(expires)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--expires") from None
+    try:
+        link, secret = _links(database).create(directory_id, lifetime)
+    except KeyError:
+        raise click.ClickException(f"no directory {directory_id}") from None
+    _emit({"id": link.id, "directory": directory_id, "url": f"{base_url.rstrip('/')}{SETUP_PATH}/{secret}",
+           "expires": link.expires})
+
+
+@directories.command("setup-links")
+@database_option
+@click.argument("directory_id")
+def directories_setup_links(database: str, directory_id: str) -> None:
+    """List a directory's setup links and their state as JSON (never their addresses)."""
+    _emit([{"id": item.link.id, "created": item.link.created, "expires": item.link.expires, "state": item.state,
+            "token_revealed": item.link.token_revealed} for item in _links(database).list(directory_id)])
+
+
+@directories.command("revoke-setup-link")
+@database_option
+@click.argument("directory_id")
+@click.argument("link_id")
+def directories_revoke_setup_link(database: str, directory_id: str, link_id: str) -> None:
+    """Revoke a setup link: its page answers 410 from now on."""
+    if not _links(database).revoke(directory_id, link_id):
+        raise click.ClickException(f"no live setup link {link_id} in directory {directory_id}")
+    _emit({"id": link_id, "directory": directory_id, "revoked": True})

@@ -194,7 +194,7 @@ def serve(
         from scimcore.console import ConsoleASGI
 
         secret = console_secret.encode("utf-8") if console_secret else secrets.token_bytes(32)
-        console = ConsoleASGI(store, secret=secret, scim_base=root + SCIM_PREFIX,
+        console = ConsoleASGI(store, secret=secret, scim_base=root + SCIM_PREFIX, public_url=root,
                               secure_cookies=True if root.startswith("https://") else None)
         operations = _WithConsole(console, operations)
     base = root + SCIM_PREFIX

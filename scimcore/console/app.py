@@ -20,42 +20,24 @@ store's ports do) or serve SCIM.
 from __future__ import annotations
 
 import asyncio
-import html
 import secrets
-from collections.abc import Awaitable, Callable, MutableMapping
 from importlib import resources
 from pathlib import PurePosixPath
 from typing import Any, NoReturn
 from urllib.parse import parse_qsl, quote
 
+from scimcore.console.http import Answer, Receive, Scope, Send, header, read_cookies, read_form, send_answer
 from scimcore.console.sessions import LOGIN_COOKIE, SESSION_COOKIE, Session, Sessions
+from scimcore.console.setup import SetupPages
 from scimcore.directories import PROVIDERS, Directory, DirectoryManager, entra_tenant_url
 from scimcore.errors import ScimError
 from scimcore.reader import DirectoryReader
+from scimcore.setup_links import SETUP_PATH, SetupLinkManager, parse_lifetime
 from scimcore.store.port import DEFAULT_DIRECTORY
-from scimcore.store.ports import AdminStore, DirectoryStore, EventLog, EventRetry, Recorder
+from scimcore.store.ports import AdminStore, DirectoryStore, EventLog, EventRetry, Recorder, SetupLinks
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-
-MAX_FORM_BYTES = 64 * 1024
 PAGE = 50
-SECURITY_HEADERS = [
-    (b"cache-control", b"no-store"),
-    (b"content-security-policy", b"default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'"),
-    (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"x-content-type-options", b"nosniff"),
-]
-
-
-class _Answer(Exception):
-    """Ends a request with an answer (a page, a redirect or an error)."""
-
-    def __init__(self, status: int, body: str = "", headers: list[tuple[bytes, bytes]] | None = None) -> None:
-        self.status, self.body, self.headers = status, body, headers or []
+LIFETIMES = (("1d", "1 day"), ("7d", "7 days"), ("30d", "30 days"))
 
 
 class ConsoleASGI:
@@ -74,6 +56,7 @@ class ConsoleASGI:
         mount: str = "/admin",
         secure_cookies: bool | None = None,
         allow_private_webhooks: bool | None = None,
+        public_url: str | None = None,
     ) -> None:
         if not isinstance(store, DirectoryStore) or not isinstance(store, AdminStore):
             raise TypeError("the console needs a store of directories and admin accounts (memory or SQL)")
@@ -90,65 +73,84 @@ class ConsoleASGI:
             autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
         )
         self.stylesheet = resources.files("scimcore.console").joinpath("static/console.css").read_bytes()
+        self.public_url = public_url.rstrip("/") if public_url else None
+        self.links = SetupLinkManager(store) if isinstance(store, SetupLinks) else None
+        self.setup = SetupPages(store, templates=self.templates, secret=secret, scim_base=self.scim_base,
+                                stylesheet=f"{self.mount}/console.css") if self.links else None
 
     def handles(self, path: str) -> bool:
-        """Whether ``path`` is the console's."""
+        """Whether ``path`` is the console's or a setup link's."""
+        if self.setup is not None and self.setup.handles(path):
+            return True
         return path == self.mount or path.startswith(self.mount + "/")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one request of the console."""
         if scope["type"] != "http":
             return
+        if self.setup is not None and self.setup.handles(scope["path"]):
+            await self.setup(scope, receive, send)
+            return
         try:
             await self._route(scope, receive, send)
-        except _Answer as answer:
-            await self._send(send, answer.status, answer.body, answer.headers)
+        except Answer as answer:
+            await send_answer(send, answer)
 
     # -- routing ---------------------------------------------------------------------------------------------
     async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         method = scope.get("method", "GET")
         below = scope["path"][len(self.mount):] or "/"
-        cookies = _cookies(scope)
+        cookies = read_cookies(scope)
         if below == "/console.css" and method == "GET":
-            raise _Answer(200, self.stylesheet.decode("utf-8"), [(b"content-type", b"text/css; charset=utf-8")])
+            raise Answer(200, self.stylesheet.decode("utf-8"), [(b"content-type", b"text/css; charset=utf-8")])
         if below == "/login":
             await (self._login_post(scope, receive, cookies) if method == "POST" else self._login_page(scope, cookies))
             return
         session = await asyncio.to_thread(self.sessions.read, cookies.get(SESSION_COOKIE))
         if session is None:
-            raise _Answer(303, "", [(b"location", f"{self.mount}/login".encode())])
+            raise Answer(303, "", [(b"location", f"{self.mount}/login".encode())])
         if method == "POST":
-            form = await _form(receive)
+            form = await read_form(receive)
             if not self.sessions.csrf_ok(cookies.get(SESSION_COOKIE), form.get("csrf")):
-                raise _Answer(403, self._page("error.html", session, message="The form has expired: reload the page."))
-            await asyncio.to_thread(self._post, below, form, session)
+                raise Answer(403, self._page("error.html", session, message="The form has expired: reload the page."))
+            await asyncio.to_thread(self._post, below, form, session, self._root(scope))
             return
         if method != "GET":
-            raise _Answer(405, self._page("error.html", session, message="Use the page's forms."))
+            raise Answer(405, self._page("error.html", session, message="Use the page's forms."))
         parts = PurePosixPath(below).parts
         if below == "/":
-            raise _Answer(200, await asyncio.to_thread(self._directories_page, session))
+            raise Answer(200, await asyncio.to_thread(self._directories_page, session))
         if len(parts) == 3 and parts[1] == "directories":
-            raise _Answer(200, await asyncio.to_thread(self._directory_page, session, parts[2]))
+            raise Answer(200, await asyncio.to_thread(self._directory_page, session, parts[2]))
         if len(parts) == 4 and parts[1] == "directories" and parts[3] in ("users", "groups"):
             query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
             page = await asyncio.to_thread(self._resources_page, session, parts[2], parts[3], query)
-            raise _Answer(200, page)
+            raise Answer(200, page)
         if len(parts) == 5 and parts[1] == "directories" and parts[3] == "groups":
-            raise _Answer(200, await asyncio.to_thread(self._group_page, session, parts[2], parts[4]))
-        raise _Answer(404, self._page("error.html", session, message="No such page."))
+            raise Answer(200, await asyncio.to_thread(self._group_page, session, parts[2], parts[4]))
+        raise Answer(404, self._page("error.html", session, message="No such page."))
 
-    def _post(self, below: str, form: dict[str, str], session: Session) -> None:
+    def _root(self, scope: Scope) -> str:
+        """The server's public URL: ``public_url``, else the scheme and host the browser used."""
+        if self.public_url:
+            return self.public_url
+        return f"{scope.get('scheme', 'http')}://{header(scope, b'host') or 'localhost'}"
+
+    def _post(self, below: str, form: dict[str, str], session: Session, root: str) -> None:
         parts = PurePosixPath(below).parts
         if below == "/logout":
-            raise _Answer(303, "", [(b"location", f"{self.mount}/login".encode()), self._cookie(SESSION_COOKIE, "")])
+            raise Answer(303, "", [(b"location", f"{self.mount}/login".encode()), self._cookie(SESSION_COOKIE, "")])
         if below == "/directories":
             self._create(form, session)
+        if len(parts) == 4 and parts[1] == "directories" and parts[3] == "setup-link":
+            self._make_link(parts[2], form, session, root)
         if len(parts) == 4 and parts[1] == "directories":
             self._act(parts[2], parts[3], form, session)
+        if len(parts) == 6 and parts[1] == "directories" and parts[3] == "setup-links" and parts[5] == "revoke":
+            self._revoke_link(parts[2], parts[4], session)
         if len(parts) == 6 and parts[1] == "directories" and parts[3] == "events" and parts[5] == "retry":
             self._retry(parts[2], parts[4], session)
-        raise _Answer(404, self._page("error.html", session, message="No such form."))
+        raise Answer(404, self._page("error.html", session, message="No such form."))
 
     # -- sign-in ---------------------------------------------------------------------------------------------
     async def _login_page(self, scope: Scope, cookies: dict[str, str], message: str = "") -> NoReturn:
@@ -156,10 +158,10 @@ class ConsoleASGI:
         has_admins = bool(await asyncio.to_thread(self.store.list_admins))
         body = self._page("login.html", None, csrf=self.sessions.csrf_for(seed), message=message,
                           has_admins=has_admins)
-        raise _Answer(200 if not message else 401, body, [self._cookie(LOGIN_COOKIE, seed, scope)])
+        raise Answer(200 if not message else 401, body, [self._cookie(LOGIN_COOKIE, seed, scope)])
 
     async def _login_post(self, scope: Scope, receive: Receive, cookies: dict[str, str]) -> None:
-        form = await _form(receive)
+        form = await read_form(receive)
         if not self.sessions.csrf_ok(cookies.get(LOGIN_COOKIE), form.get("csrf")):
             await self._login_page(scope, {}, "The sign-in form expired: try again.")
         name = form.get("name", "")
@@ -168,7 +170,7 @@ class ConsoleASGI:
             locked = self.sessions.locked_out(name)
             await self._login_page(scope, cookies, "Too many failed sign-ins: wait 15 minutes." if locked
                                    else "Wrong name or password.")
-        raise _Answer(303, "", [(b"location", f"{self.mount}/".encode()), self._cookie(SESSION_COOKIE, cookie, scope),
+        raise Answer(303, "", [(b"location", f"{self.mount}/".encode()), self._cookie(SESSION_COOKIE, cookie, scope),
                                 self._cookie(LOGIN_COOKIE, "", scope)])
 
     # -- pages -----------------------------------------------------------------------------------------------
@@ -186,15 +188,17 @@ class ConsoleASGI:
         recorded = list(reversed(self.store.recorded_requests(directory.id, limit=20))) \
             if isinstance(self.store, Recorder) else []
         scim_url = f"{self.scim_base}/{directory.id}"
+        links = self.links.list(directory.id) if self.links is not None else None
         return self._page("directory.html", session, directory=directory.public(), scim_url=scim_url,
-                          tenant_url=entra_tenant_url(scim_url), events=events, recorded=recorded, **extra)
+                          tenant_url=entra_tenant_url(scim_url), events=events, recorded=recorded, links=links,
+                          lifetimes=LIFETIMES, **extra)
 
     def _directory(self, session: Session, directory_id: str) -> Directory:
         """The directory, or the console's 404 page."""
         try:
             return self.manager.get(directory_id)
         except KeyError:
-            raise _Answer(404, self._page("error.html", session, message="No such directory.")) from None
+            raise Answer(404, self._page("error.html", session, message="No such directory.")) from None
 
     def _resources_page(self, session: Session, directory_id: str, kind: str, query: dict[str, str]) -> str:
         """A directory's users or groups, 50 a page, searched by ``userName`` / ``displayName`` (``co``)."""
@@ -223,7 +227,7 @@ class ConsoleASGI:
         directory = self._directory(session, directory_id)
         group = DirectoryReader(self.store, directory.id).group(group_id)
         if group is None:
-            raise _Answer(404, self._page("error.html", session, message="No such group."))
+            raise Answer(404, self._page("error.html", session, message="No such group."))
         return self._page("group.html", session, directory=directory.public(), group=group)
 
     # -- forms -----------------------------------------------------------------------------------------------
@@ -232,18 +236,18 @@ class ConsoleASGI:
         provider = form.get("provider", "generic")
         webhook = form.get("webhook_url", "").strip() or None
         if not name:
-            raise _Answer(400, self._directories_page(session, "A directory needs a name."))
+            raise Answer(400, self._directories_page(session, "A directory needs a name."))
         try:
             directory, token = self.manager.create(name, provider=provider, webhook_url=webhook)
         except ValueError as exc:
-            raise _Answer(400, self._directories_page(session, str(exc))) from None
-        raise _Answer(201, self._directory_page(session, directory.id, token=token, message="Directory created."))
+            raise Answer(400, self._directories_page(session, str(exc))) from None
+        raise Answer(201, self._directory_page(session, directory.id, token=token, message="Directory created."))
 
     def _act(self, directory_id: str, action: str, form: dict[str, str], session: Session) -> None:
         directory = self._directory(session, directory_id)
         if action == "rotate":
             token = self.manager.rotate_token(directory.id)
-            raise _Answer(200, self._directory_page(session, directory.id, token=token,
+            raise Answer(200, self._directory_page(session, directory.id, token=token,
                                                     message="A new token was issued; the old ones still work."))
         if action in ("pause", "resume"):
             self.manager.set_active(directory.id, action == "resume")
@@ -251,28 +255,48 @@ class ConsoleASGI:
             self.manager.update(directory.id, name=form["name"].strip())
         elif action == "delete":
             if form.get("confirm", "") != directory.name:
-                raise _Answer(400, self._directory_page(session, directory.id,
+                raise Answer(400, self._directory_page(session, directory.id,
                                                         message="Type the directory's name to delete it."))
             self.manager.delete(directory.id)
-            raise _Answer(303, "", [(b"location", f"{self.mount}/".encode())])
+            raise Answer(303, "", [(b"location", f"{self.mount}/".encode())])
         else:
-            raise _Answer(400, self._directory_page(session, directory.id, message="Nothing to do."))
+            raise Answer(400, self._directory_page(session, directory.id, message="Nothing to do."))
         location = f"{self.mount}/directories/{quote(directory.id, safe='')}"
-        raise _Answer(303, "", [(b"location", location.encode())])
+        raise Answer(303, "", [(b"location", location.encode())])
+
+    def _make_link(self, directory_id: str, form: dict[str, str], session: Session, root: str) -> None:
+        """A new setup link for the directory, its address shown once (:mod:`scimcore.setup_links`)."""
+        directory = self._directory(session, directory_id)
+        if self.links is None:
+            raise Answer(404, self._page("error.html", session, message="This store keeps no setup links."))
+        try:
+            lifetime = parse_lifetime(form.get("expires", "7d"))
+        except ValueError as exc:
+            raise Answer(400, self._directory_page(session, directory.id, message=str(exc))) from None
+        link, secret = self.links.create(directory.id, lifetime)
+        raise Answer(201, self._directory_page(session, directory.id, setup_url=f"{root}{SETUP_PATH}/{secret}",
+                                               message=f"Setup link made; it expires {link.expires} (UTC)."))
+
+    def _revoke_link(self, directory_id: str, link_id: str, session: Session) -> None:
+        directory = self._directory(session, directory_id)
+        if self.links is None or not self.links.revoke(directory.id, link_id):
+            raise Answer(404, self._page("error.html", session, message="No such setup link to revoke."))
+        location = f"{self.mount}/directories/{quote(directory.id, safe='')}"
+        raise Answer(303, "", [(b"location", location.encode())])
 
     def _retry(self, directory_id: str, seq_text: str, session: Session) -> None:
         """Deliver a dead event again (the store's optional :class:`~scimcore.store.ports.EventRetry`)."""
         directory = self._directory(session, directory_id)
         if not seq_text.isdigit() or not isinstance(self.store, EventRetry) \
                 or not self.store.requeue_event(directory.id, int(seq_text)):
-            raise _Answer(404, self._page("error.html", session, message="No such event to deliver again."))
+            raise Answer(404, self._page("error.html", session, message="No such event to deliver again."))
         location = f"{self.mount}/directories/{quote(directory.id, safe='')}"
-        raise _Answer(303, "", [(b"location", location.encode())])
+        raise Answer(303, "", [(b"location", location.encode())])
 
     # -- output ----------------------------------------------------------------------------------------------
     def _page(self, template: str, session: Session | None, **values: Any) -> str:
         defaults = {"mount": self.mount, "session": session, "csrf": session.csrf if session else "",
-                    "message": "", "token": None}
+                    "message": "", "token": None, "setup_url": None}
         return self.templates.get_template(template).render({**defaults, **values})
 
     def _cookie(self, name: str, value: str, scope: Scope | None = None) -> tuple[bytes, bytes]:
@@ -282,43 +306,6 @@ class ConsoleASGI:
             attributes += "; Max-Age=0"
         return b"set-cookie", f"{name}={value}{attributes}".encode("latin-1")
 
-    @staticmethod
-    async def _send(send: Send, status: int, body: str, headers: list[tuple[bytes, bytes]]) -> None:
-        data = body.encode("utf-8")
-        names = {name for name, _ in headers}
-        all_headers = [*SECURITY_HEADERS, *headers, (b"content-length", str(len(data)).encode())]
-        if b"content-type" not in names:
-            all_headers.append((b"content-type", b"text/html; charset=utf-8"))
-        await send({"type": "http.response.start", "status": status, "headers": all_headers})
-        await send({"type": "http.response.body", "body": data})
-
-
-def _cookies(scope: Scope) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for key, value in scope.get("headers", ()):
-        if key.lower() == b"cookie":
-            for part in value.decode("latin-1").split(";"):
-                name, _, content = part.strip().partition("=")
-                if name and name not in found:
-                    found[name] = content
-    return found
-
-
-async def _form(receive: Receive) -> dict[str, str]:
-    body = bytearray()
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _Answer(400, "")
-        body.extend(message.get("body", b""))
-        if len(body) > MAX_FORM_BYTES:
-            raise _Answer(413, html.escape("The form is too large."))
-        if not message.get("more_body", False):
-            break
-    try:
-        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-    except UnicodeDecodeError:
-        raise _Answer(400, "The form is not UTF-8.") from None
 
 
 def _token() -> str:

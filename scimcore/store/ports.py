@@ -346,6 +346,66 @@ class AdminStore(Protocol):
 
 
 @runtime_checkable
+class SessionEnds(Protocol):
+    """Admin console sessions ended before they expired: signed out (optional; memory and SQL implement it)."""
+
+    def end_session(self, nonce: str, until: float) -> None:
+        """Refuse the session ``nonce`` from now until ``until`` (epoch seconds, when it would expire anyway)."""
+        ...
+
+    def session_ended(self, nonce: str) -> bool:
+        """Whether the session ``nonce`` was ended."""
+        ...
+
+    def forget_session_ends(self, before: float) -> int:
+        """Drop the ends of sessions that would have expired before ``before``; return how many."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SetupLink:
+    """A setup link: the page a customer's IT admin opens to connect an identity provider to a directory.
+
+    Only the SHA-256 ``digest`` of the link's secret is kept; ``id`` names the link in listings and
+    revocation.  ``expires`` is an RFC 3339 UTC time; ``token_revealed`` says the page already handed out the
+    directory's token it may reveal once.
+    """
+
+    id: str
+    directory: str
+    digest: str
+    created: str
+    expires: str
+    revoked: bool = False
+    token_revealed: bool = False
+
+
+@runtime_checkable
+class SetupLinks(Protocol):
+    """Where setup links live (optional; the memory and SQL stores implement it)."""
+
+    def save_setup_link(self, link: SetupLink) -> None:
+        """Keep a new link."""
+        ...
+
+    def find_setup_link(self, digest: str) -> SetupLink | None:
+        """The link whose secret has ``digest`` (revoked and expired ones included), or ``None``."""
+        ...
+
+    def list_setup_links(self, directory: str) -> list[SetupLink]:
+        """The directory's links, oldest first."""
+        ...
+
+    def revoke_setup_link(self, directory: str, link_id: str) -> bool:
+        """Revoke link ``link_id`` of ``directory``; whether such a live link existed."""
+        ...
+
+    def claim_setup_token(self, digest: str) -> bool:
+        """Mark the link's token as revealed; ``True`` only for the one call that changed it (atomic)."""
+        ...
+
+
+@runtime_checkable
 class EventRetry(Protocol):
     """Delivering one event again (optional; the admin console's "Deliver again")."""
 

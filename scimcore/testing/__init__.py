@@ -6,7 +6,9 @@ One suite per port, so a store claims exactly what it implements:
 - :class:`OutboxContract` — the event outbox and event log (events ride on resource writes);
 - :class:`DirectoryStoreContract` — directories and token digests;
 - :class:`RecorderContract` — the flight recorder's requests (optional);
-- :class:`AdminStoreContract` — the admin console's accounts (optional).
+- :class:`AdminStoreContract` — the admin console's accounts (optional);
+- :class:`SetupLinksContract` and :class:`SessionEndsContract` — setup links and signed-out console
+  sessions (optional).
 
 Subclass a suite in a test module and provide a ``store`` fixture::
 
@@ -26,6 +28,7 @@ them; importing :mod:`scimcore` never imports this package.
 from scimcore.testing.admins import AdminStoreContract
 from scimcore.testing.directories import DirectoryStoreContract
 from scimcore.testing.documents import GROUP, REGISTRY, USER, group_doc, user_doc
+from scimcore.testing.links import SessionEndsContract, SetupLinksContract
 from scimcore.testing.outbox import OutboxContract
 from scimcore.testing.recorder import RecorderContract
 from scimcore.testing.resources import StoreContract
@@ -38,6 +41,8 @@ __all__ = [
     "DirectoryStoreContract",
     "OutboxContract",
     "RecorderContract",
+    "SessionEndsContract",
+    "SetupLinksContract",
     "StoreContract",
     "group_doc",
     "user_doc",

@@ -126,3 +126,40 @@ def test_events_list_says_when_more_exist(tmp_path: Path) -> None:
                                        "--limit", "2"])
     assert result.exit_code == 0 and len(result.stdout.splitlines()) == 2
     assert "more events exist: run again with --since" in result.stderr
+
+
+def test_setup_link_commands_make_list_and_revoke(tmp_path: Path) -> None:
+    """`setup-link` prints the address once; `setup-links` lists without it; `revoke-setup-link` ends it."""
+    database = f"sqlite:///{tmp_path / 'links.db'}"
+    runner = CliRunner()
+    created = json.loads(runner.invoke(main, ["directories", "create", "--database", database, "--name", "A"]).output)
+    made = runner.invoke(main, ["directories", "setup-link", "--database", database, created["id"], "--expires", "2d",
+                                "--base-url", "https://scim.example.com/"])
+    link = json.loads(made.output)
+    assert link["url"].startswith("https://scim.example.com/setup/") and link["directory"] == created["id"]
+    listed = runner.invoke(main, ["directories", "setup-links", "--database", database, created["id"]]).output
+    assert json.loads(listed)[0]["state"] == "live" and link["url"].rsplit("/", 1)[1] not in listed
+    revoke = ["directories", "revoke-setup-link", "--database", database, created["id"], link["id"]]
+    assert json.loads(runner.invoke(main, revoke).output)["revoked"] is True
+    again = runner.invoke(main, revoke)
+    assert again.exit_code == 1 and "no live setup link" in again.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--expires", "45d"], "between 5 minutes and 30 days"),
+    (["--expires", "soon"], "is not a lifetime"),
+])
+def test_setup_link_refuses_a_bad_lifetime(tmp_path: Path, args: list[str], message: str) -> None:
+    """A lifetime that is malformed or out of bounds is a usage error naming --expires."""
+    database = f"sqlite:///{tmp_path / 'links.db'}"
+    runner = CliRunner()
+    created = json.loads(runner.invoke(main, ["directories", "create", "--database", database, "--name", "A"]).output)
+    result = runner.invoke(main, ["directories", "setup-link", "--database", database, created["id"], *args])
+    assert result.exit_code == 2 and "--expires" in result.output and message in result.output
+
+
+def test_setup_link_of_an_unknown_directory_is_an_error(tmp_path: Path) -> None:
+    """`setup-link` names the directory it could not find."""
+    result = CliRunner().invoke(main, ["directories", "setup-link", "--database", f"sqlite:///{tmp_path / 'x.db'}",
+                                       "nope"])
+    assert result.exit_code == 1 and "no directory nope" in result.output

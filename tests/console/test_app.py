@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Iterator
 
-import httpx
 import pytest
 
 pytest.importorskip("jinja2")
@@ -18,64 +15,7 @@ from scimcore.console.sessions import MAX_FAILURES  # noqa: E402
 from scimcore.store.memory import MemoryStore  # noqa: E402
 from scimcore.store.ports import AdminAccount  # noqa: E402
 from scimcore.transport import ScimRequest, ScimResponse  # noqa: E402
-
-PASSWORD = "correct horse battery staple"
-SECRET = b"s" * 32
-
-
-class Browser:
-    """A cookie-keeping client of the console app, run in-process."""
-
-    def __init__(self, app: ConsoleASGI, scheme: str = "http") -> None:
-        self.app = app
-        self.base = f"{scheme}://console.test"
-        self.cookies = httpx.Cookies()
-
-    def request(self, method: str, path: str, data: dict[str, str] | None = None) -> httpx.Response:
-        async def go() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app)
-            async with httpx.AsyncClient(transport=transport, base_url=self.base, cookies=self.cookies) as client:
-                response = await client.request(method, path, data=data)
-                self.cookies.update(client.cookies)
-                return response
-
-        return asyncio.run(go())
-
-    def get(self, path: str) -> httpx.Response:
-        return self.request("GET", path)
-
-    def post(self, path: str, data: dict[str, str]) -> httpx.Response:
-        return self.request("POST", path, data)
-
-    @staticmethod
-    def csrf(page: httpx.Response) -> str:
-        found = re.search(r'name="csrf" value="([^"]+)"', page.text)
-        assert found is not None, page.text
-        return found.group(1)
-
-    def sign_in(self, name: str = "ops", password: str = PASSWORD) -> httpx.Response:
-        page = self.get("/admin/login")
-        return self.post("/admin/login", {"csrf": self.csrf(page), "name": name, "password": password})
-
-
-@pytest.fixture
-def store() -> MemoryStore:
-    store = MemoryStore()
-    store.save_admin(AdminAccount("ops", hash_password(PASSWORD), "2026-12-01T00:00:00Z"))
-    return store
-
-
-@pytest.fixture
-def app(store: MemoryStore) -> ConsoleASGI:
-    return ConsoleASGI(store, secret=SECRET, scim_base="https://scim.example.com/scim/v2",
-                       allow_private_webhooks=True)
-
-
-@pytest.fixture
-def browser(app: ConsoleASGI) -> Iterator[Browser]:
-    browser = Browser(app)
-    assert browser.sign_in().status_code == 303
-    yield browser
+from tests.console.support import PASSWORD, Browser  # noqa: E402
 
 
 def test_pages_need_a_session(app: ConsoleASGI) -> None:

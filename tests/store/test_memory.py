@@ -15,6 +15,8 @@ from scimcore.testing import (
     DirectoryStoreContract,
     OutboxContract,
     RecorderContract,
+    SessionEndsContract,
+    SetupLinksContract,
     StoreContract,
     group_doc,
     user_doc,
@@ -113,6 +115,18 @@ class TestMemoryRecorder(RecorderContract):
 
 
 class TestMemoryAdmins(AdminStoreContract):
+    @pytest.fixture
+    def store(self) -> MemoryStore:
+        return MemoryStore()
+
+
+class TestMemorySetupLinks(SetupLinksContract):
+    @pytest.fixture
+    def store(self) -> MemoryStore:
+        return MemoryStore()
+
+
+class TestMemorySessionEnds(SessionEndsContract):
     @pytest.fixture
     def store(self) -> MemoryStore:
         return MemoryStore()

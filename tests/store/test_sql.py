@@ -19,6 +19,8 @@ from scimcore.testing import (  # noqa: E402
     DirectoryStoreContract,
     OutboxContract,
     RecorderContract,
+    SessionEndsContract,
+    SetupLinksContract,
     StoreContract,
     user_doc,
 )
@@ -189,6 +191,38 @@ class TestSqliteAdmins(AdminStoreContract):
 
 
 class TestPostgresAdmins(AdminStoreContract):
+    @pytest.fixture
+    def store(self, postgres_url: str) -> Iterator[SqlStore]:
+        store = SqlStore(postgres_url)
+        yield store
+        store.close()
+
+
+class TestSqliteSetupLinks(SetupLinksContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> Iterator[SqlStore]:
+        store = SqlStore(f"sqlite:///{tmp_path / 'links.db'}")
+        yield store
+        store.close()
+
+
+class TestPostgresSetupLinks(SetupLinksContract):
+    @pytest.fixture
+    def store(self, postgres_url: str) -> Iterator[SqlStore]:
+        store = SqlStore(postgres_url)
+        yield store
+        store.close()
+
+
+class TestSqliteSessionEnds(SessionEndsContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> Iterator[SqlStore]:
+        store = SqlStore(f"sqlite:///{tmp_path / 'sessions.db'}")
+        yield store
+        store.close()
+
+
+class TestPostgresSessionEnds(SessionEndsContract):
     @pytest.fixture
     def store(self, postgres_url: str) -> Iterator[SqlStore]:
         store = SqlStore(postgres_url)

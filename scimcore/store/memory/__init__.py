@@ -15,16 +15,17 @@ from collections import deque
 
 from scimcore.store.memory.admins import MemoryAdmins
 from scimcore.store.memory.directories import MemoryDirectories
+from scimcore.store.memory.links import MemoryLinks
 from scimcore.store.memory.outbox import EventRow, MemoryOutbox
 from scimcore.store.memory.recorder import MemoryRecorder
 from scimcore.store.memory.resources import MemoryResources
 from scimcore.store.memory.tables import DirectoryTables
-from scimcore.store.ports import AdminAccount, Directory, RecordedRequest, TokenRecord
+from scimcore.store.ports import AdminAccount, Directory, RecordedRequest, SetupLink, TokenRecord
 
 __all__ = ["MemoryStore"]
 
 
-class MemoryStore(MemoryResources, MemoryOutbox, MemoryDirectories, MemoryRecorder, MemoryAdmins):
+class MemoryStore(MemoryResources, MemoryOutbox, MemoryDirectories, MemoryRecorder, MemoryAdmins, MemoryLinks):
     """A store of every port kept in process memory, for tests and single processes."""
 
     blocking = False
@@ -42,6 +43,8 @@ class MemoryStore(MemoryResources, MemoryOutbox, MemoryDirectories, MemoryRecord
         self._recorded: dict[str, deque[RecordedRequest]] = {}
         self._recorded_seq = 0
         self._admins: dict[str, AdminAccount] = {}
+        self._links: dict[str, SetupLink] = {}
+        self._session_ends: dict[str, float] = {}
 
     def delete_directory(self, directory_id: str) -> None:
         """Forget a directory, its tokens, resources and events."""
@@ -50,6 +53,7 @@ class MemoryStore(MemoryResources, MemoryOutbox, MemoryDirectories, MemoryRecord
             self._forget_resources(directory_id)
             self._forget_events(directory_id)
             self._forget_recorded(directory_id)
+            self._forget_links(directory_id)
 
     def clear(self) -> None:
         """Forget everything (test helper)."""
@@ -60,3 +64,5 @@ class MemoryStore(MemoryResources, MemoryOutbox, MemoryDirectories, MemoryRecord
             self._events.clear()
             self._recorded.clear()
             self._admins.clear()
+            self._links.clear()
+            self._session_ends.clear()

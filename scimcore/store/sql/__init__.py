@@ -20,17 +20,28 @@ from scimcore.errors import ScimError
 from scimcore.store.sql.admins import SqlAdmins
 from scimcore.store.sql.directories import SqlDirectories
 from scimcore.store.sql.engine import normalise_url
+from scimcore.store.sql.links import SqlLinks
 from scimcore.store.sql.outbox import SqlOutbox
 from scimcore.store.sql.reads import SqlReads
 from scimcore.store.sql.recorder import SqlRecorder
-from scimcore.store.sql.schema import LATEST, counts, directories, members, recorded, resources, schema_version, tokens
+from scimcore.store.sql.schema import (
+    LATEST,
+    counts,
+    directories,
+    members,
+    recorded,
+    resources,
+    schema_version,
+    setup_links,
+    tokens,
+)
 from scimcore.store.sql.schema import events as events_table
 from scimcore.store.sql.writes import SqlWrites
 
 __all__ = ["SqlStore", "normalise_url"]
 
 
-class SqlStore(SqlReads, SqlWrites, SqlOutbox, SqlDirectories, SqlRecorder, SqlAdmins):
+class SqlStore(SqlReads, SqlWrites, SqlOutbox, SqlDirectories, SqlRecorder, SqlAdmins, SqlLinks):
     """A store of every port in SQLite or PostgreSQL.
 
     ``SqlStore("sqlite:///scimcore.db")`` or ``SqlStore("postgresql://user@host/db")``; the schema is
@@ -65,5 +76,6 @@ class SqlStore(SqlReads, SqlWrites, SqlOutbox, SqlDirectories, SqlRecorder, SqlA
             conn.execute(delete(events_table).where(events_table.c.directory == directory_id))
             conn.execute(delete(tokens).where(tokens.c.directory_id == directory_id))
             conn.execute(delete(recorded).where(recorded.c.directory == directory_id))
+            conn.execute(delete(setup_links).where(setup_links.c.directory == directory_id))
             conn.execute(delete(counts).where(counts.c.directory == directory_id))
             conn.execute(delete(directories).where(directories.c.id == directory_id))

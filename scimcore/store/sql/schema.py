@@ -157,6 +157,25 @@ admins = Table(
     Column("created", String(40), nullable=False),
 )
 
+session_ends = Table(
+    "scim_admin_session_ends",
+    metadata,
+    Column("nonce", String(64), primary_key=True),
+    Column("until", Float, nullable=False, index=True),
+)
+
+setup_links = Table(
+    "scim_setup_links",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("directory", String(200), nullable=False, index=True),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("created", String(40), nullable=False),
+    Column("expires", String(40), nullable=False),
+    Column("revoked", Boolean, nullable=False),
+    Column("token_revealed", Boolean, nullable=False),
+)
+
 schema_version = Table(
     "scim_schema_version",
     metadata,
@@ -236,7 +255,15 @@ def _step_6(conn: Connection) -> None:
     admins.create(conn, checkfirst=True)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_step_1, _step_2, _step_3, _step_4, _step_5, _step_6]
+def _step_7(conn: Connection) -> None:
+    """Setup links and signed-out console sessions (:mod:`scimcore.setup_links`, :mod:`scimcore.console`)."""
+    setup_links.create(conn, checkfirst=True)
+    session_ends.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    _step_1, _step_2, _step_3, _step_4, _step_5, _step_6, _step_7,
+]
 """Migration steps; step ``n`` (1-based) brings the schema from version ``n - 1`` to ``n``."""
 
 LATEST = len(MIGRATIONS)
