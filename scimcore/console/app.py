@@ -113,7 +113,7 @@ class ConsoleASGI:
             form = await read_form(receive)
             if not self.sessions.csrf_ok(cookies.get(SESSION_COOKIE), form.get("csrf")):
                 raise Answer(403, self._page("error.html", session, message="The form has expired: reload the page."))
-            await asyncio.to_thread(self._post, below, form, session, self._root(scope))
+            await asyncio.to_thread(self._post, below, form, session, self._root(scope), cookies.get(SESSION_COOKIE))
             return
         if method != "GET":
             raise Answer(405, self._page("error.html", session, message="Use the page's forms."))
@@ -136,9 +136,10 @@ class ConsoleASGI:
             return self.public_url
         return f"{scope.get('scheme', 'http')}://{header(scope, b'host') or 'localhost'}"
 
-    def _post(self, below: str, form: dict[str, str], session: Session, root: str) -> None:
+    def _post(self, below: str, form: dict[str, str], session: Session, root: str, cookie: str | None) -> None:
         parts = PurePosixPath(below).parts
         if below == "/logout":
+            self.sessions.sign_out(cookie)
             raise Answer(303, "", [(b"location", f"{self.mount}/login".encode()), self._cookie(SESSION_COOKIE, "")])
         if below == "/directories":
             self._create(form, session)

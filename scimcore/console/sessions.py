@@ -2,7 +2,9 @@
 
 A session is a signed cookie (HMAC-SHA256 under the console's secret) naming the admin, when it was issued
 and a random nonce; it is bound to the admin's password hash, so a changed or removed password ends every
-session at once, and it expires after ``max_age``.  Every form carries a CSRF token derived from the
+session at once, and it expires after ``max_age``.  Signing out ends the session on the server too: its
+nonce is kept (:class:`~scimcore.store.ports.SessionEnds`) until the cookie would have expired, so a copy of
+the cookie taken before signing out opens nothing.  Every form carries a CSRF token derived from the
 session (before sign-in: from a random cookie of its own, double-submitted), checked in constant time.
 Failed sign-ins are counted per name: after ``MAX_FAILURES`` within ``LOCKOUT_SECONDS`` the name is refused
 until the period has passed.
@@ -23,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from scimcore.auth import verify_password
-from scimcore.store.ports import AdminAccount, AdminStore
+from scimcore.store.ports import AdminAccount, AdminStore, SessionEnds
 
 SESSION_COOKIE = "scimcore_session"
 LOGIN_COOKIE = "scimcore_login"
@@ -104,11 +106,11 @@ class Sessions:
         return _b64(hmac.new(key, body.encode("ascii"), hashlib.sha256).digest())
 
     def read(self, cookie: str | None) -> Session | None:
-        """The session of a cookie value that is well signed, current and of an existing admin, else ``None``."""
+        """The session of a cookie value that is well signed, current, not signed out and of an existing admin."""
         if not cookie or cookie.count(".") != 3:
             return None
         body, _, signature = cookie.rpartition(".")
-        name_part, issued, _nonce = body.split(".")
+        name_part, issued, nonce = body.split(".")
         try:
             name = _unb64(name_part).decode("utf-8")
             age = self.clock() - int(issued)
@@ -119,7 +121,18 @@ class Sessions:
         account = self.store.get_admin(name)
         if account is None or not hmac.compare_digest(signature, self._sign(body, account)):
             return None
+        if isinstance(self.store, SessionEnds) and self.store.session_ended(nonce):
+            return None
         return Session(name, self.csrf_for(cookie))
+
+    def sign_out(self, cookie: str | None) -> None:
+        """End the session of a valid cookie on the server (when the store keeps session ends)."""
+        if not cookie or self.read(cookie) is None or not isinstance(self.store, SessionEnds):
+            return
+        _, issued, nonce = cookie.rpartition(".")[0].split(".")
+        now = self.clock()
+        self.store.end_session(nonce, int(issued) + self.max_age)
+        self.store.forget_session_ends(now)
 
     # -- CSRF ------------------------------------------------------------------------------------------------
     def csrf_for(self, seed: str) -> str:

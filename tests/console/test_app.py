@@ -135,6 +135,23 @@ def test_sign_out_ends_the_session(browser: Browser) -> None:
     assert answer.status_code == 303 and "Max-Age=0" in answer.headers["set-cookie"]
 
 
+def test_a_copy_of_the_cookie_opens_nothing_after_sign_out(app: ConsoleASGI, browser: Browser) -> None:
+    """Signing out ends the session on the server: a cookie copied before it is refused afterwards."""
+    copied = Browser(app)
+    copied.cookies.update(browser.cookies)
+    assert copied.get("/admin/").status_code == 200
+    browser.post("/admin/logout", {"csrf": browser.csrf(browser.get("/admin/"))})
+    assert copied.get("/admin/").status_code == 303
+
+
+def test_signing_out_one_session_keeps_the_others(app: ConsoleASGI, browser: Browser) -> None:
+    """Another sign-in of the same admin stays valid when one session signs out."""
+    other = Browser(app)
+    other.sign_in()
+    browser.post("/admin/logout", {"csrf": browser.csrf(browser.get("/admin/"))})
+    assert other.get("/admin/").status_code == 200
+
+
 def test_repeated_failures_lock_the_name_out(app: ConsoleASGI) -> None:
     """After MAX_FAILURES wrong passwords even the right one is refused for a while."""
     browser = Browser(app)
