@@ -21,11 +21,15 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
+import uuid
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import PurePosixPath
 from typing import Any, NoReturn
 from urllib.parse import parse_qsl, quote
 
+from scimcore.auth import generate_token
 from scimcore.console.http import Answer, Receive, Scope, Send, header, read_cookies, read_form, send_answer
 from scimcore.console.sessions import LOGIN_COOKIE, SESSION_COOKIE, Session, Sessions
 from scimcore.console.setup import SetupPages
@@ -35,8 +39,10 @@ from scimcore.reader import DirectoryReader
 from scimcore.setup_links import SETUP_PATH, SetupLinkManager, parse_lifetime
 from scimcore.store.port import DEFAULT_DIRECTORY
 from scimcore.store.ports import AdminStore, DirectoryStore, EventLog, EventRetry, Recorder, SetupLinks
+from scimcore.webhook_post import post_event
 
 PAGE = 50
+TEST_EVENT = "webhook.test"
 LIFETIMES = (("1d", "1 day"), ("7d", "7 days"), ("30d", "30 days"))
 
 
@@ -113,6 +119,9 @@ class ConsoleASGI:
             form = await read_form(receive)
             if not self.sessions.csrf_ok(cookies.get(SESSION_COOKIE), form.get("csrf")):
                 raise Answer(403, self._page("error.html", session, message="The form has expired: reload the page."))
+            parts = PurePosixPath(below).parts
+            if len(parts) == 5 and parts[1] == "directories" and parts[3:] == ("webhook", "test"):
+                await self._test_webhook(session, parts[2])
             await asyncio.to_thread(self._post, below, form, session, self._root(scope), cookies.get(SESSION_COOKIE))
             return
         if method != "GET":
@@ -242,7 +251,47 @@ class ConsoleASGI:
             directory, token = self.manager.create(name, provider=provider, webhook_url=webhook)
         except ValueError as exc:
             raise Answer(400, self._directories_page(session, str(exc))) from None
-        raise Answer(201, self._directory_page(session, directory.id, token=token, message="Directory created."))
+        raise Answer(201, self._directory_page(session, directory.id, token=token, message="Directory created.",
+                                               webhook_secret=directory.webhook_secret))
+
+    def _webhook(self, directory: Directory, action: str, form: dict[str, str], session: Session) -> NoReturn:
+        """Set or remove the webhook URL, or sign with a new secret; a new secret is shown this once."""
+        if action == "webhook-secret":
+            if not directory.webhook_url:
+                raise Answer(400, self._directory_page(session, directory.id, message="Set a webhook URL first."))
+            rotated = generate_token()
+            self.manager.update(directory.id, webhook_secret=rotated)
+            raise Answer(200, self._directory_page(session, directory.id, webhook_secret=rotated,
+                                                   message="Deliveries are signed with the new secret from now on."))
+        url = form.get("webhook_url", "").strip()
+        if not url:
+            self.manager.update(directory.id, webhook_url=None, webhook_secret=None)
+            raise Answer(200, self._directory_page(session, directory.id, message="The webhook was removed."))
+        secret = None if directory.webhook_secret else generate_token()
+        try:
+            self.manager.update(directory.id, webhook_url=url, **({"webhook_secret": secret} if secret else {}))
+        except ValueError as exc:
+            raise Answer(400, self._directory_page(session, directory.id, message=str(exc))) from None
+        raise Answer(200, self._directory_page(session, directory.id, webhook_secret=secret,
+                                               message="The webhook URL was saved."))
+
+    async def _test_webhook(self, session: Session, directory_id: str) -> NoReturn:
+        """POST a ``webhook.test`` event to the directory's webhook now and show what the receiver answered."""
+        import httpx
+
+        directory = await asyncio.to_thread(self._directory, session, directory_id)
+        payload = {"id": uuid.uuid4().hex, "type": TEST_EVENT, "directory_id": directory.id,
+                   "tenant": directory.tenant, "product": directory.product,
+                   "occurred_at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                   "data": {"message": "A test event sent from the scimcore console."}}
+        started = time.perf_counter()
+        async with httpx.AsyncClient(timeout=10.0, follow_redirects=False) as client:
+            attempt = await post_event(client, directory, payload, allow_private=self.manager.allow_private_webhooks)
+        took = (time.perf_counter() - started) * 1000
+        outcome = f"answered {attempt.status}" if attempt.status is not None else f"failed: {attempt.error}"
+        message = f"Test event {payload['id']}: the webhook {outcome} ({took:.0f} ms)."
+        page = await asyncio.to_thread(self._directory_page, session, directory.id, message=message)
+        raise Answer(200 if attempt.delivered else 502, page)
 
     def _act(self, directory_id: str, action: str, form: dict[str, str], session: Session) -> None:
         directory = self._directory(session, directory_id)
@@ -250,6 +299,8 @@ class ConsoleASGI:
             token = self.manager.rotate_token(directory.id)
             raise Answer(200, self._directory_page(session, directory.id, token=token,
                                                     message="A new token was issued; the old ones still work."))
+        if action in ("webhook", "webhook-secret"):
+            self._webhook(directory, action, form, session)
         if action in ("pause", "resume"):
             self.manager.set_active(directory.id, action == "resume")
         elif action == "rename" and form.get("name", "").strip():
@@ -297,7 +348,7 @@ class ConsoleASGI:
     # -- output ----------------------------------------------------------------------------------------------
     def _page(self, template: str, session: Session | None, **values: Any) -> str:
         defaults = {"mount": self.mount, "session": session, "csrf": session.csrf if session else "",
-                    "message": "", "token": None, "setup_url": None}
+                    "message": "", "token": None, "setup_url": None, "webhook_secret": None}
         return self.templates.get_template(template).render({**defaults, **values})
 
     def _cookie(self, name: str, value: str, scope: Scope | None = None) -> tuple[bytes, bytes]:
