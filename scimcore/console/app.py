@@ -43,6 +43,7 @@ from scimcore.webhook_post import post_event
 
 PAGE = 50
 TEST_EVENT = "webhook.test"
+EVENT_STATES = ("pending", "delivered", "dead", "stored")
 LIFETIMES = (("1d", "1 day"), ("7d", "7 days"), ("30d", "30 days"))
 
 
@@ -135,6 +136,9 @@ class ConsoleASGI:
             query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
             page = await asyncio.to_thread(self._resources_page, session, parts[2], parts[3], query)
             raise Answer(200, page)
+        if len(parts) == 4 and parts[1] == "directories" and parts[3] == "events":
+            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+            raise Answer(200, await asyncio.to_thread(self._events_page, session, parts[2], query))
         if len(parts) == 5 and parts[1] == "directories" and parts[3] == "groups":
             raise Answer(200, await asyncio.to_thread(self._group_page, session, parts[2], parts[4]))
         raise Answer(404, self._page("error.html", session, message="No such page."))
@@ -231,6 +235,19 @@ class ConsoleASGI:
             message = ""
         return self._page("resources.html", session, directory=directory.public(), kind=kind, search=search,
                           start=start, page=page, size=PAGE, message=message)
+
+    def _events_page(self, session: Session, directory_id: str, query: dict[str, str]) -> str:
+        """The directory's event log, 50 a page from sequence number ``since``, optionally of one status."""
+        directory = self._directory(session, directory_id)
+        if not isinstance(self.store, EventLog):
+            raise Answer(404, self._page("error.html", session, message="This store keeps no event log."))
+        since = int(query["since"]) if query.get("since", "").isdigit() else 0
+        status = query.get("status") if query.get("status") in EVENT_STATES else None
+        events = self.store.list_events(directory.id, since=since, limit=PAGE + 1, status=status)
+        more = len(events) > PAGE
+        return self._page("events.html", session, directory=directory.public(), events=events[:PAGE],
+                          status=status or "", states=EVENT_STATES, since=since,
+                          next_since=events[PAGE - 1].seq if more else None)
 
     def _group_page(self, session: Session, directory_id: str, group_id: str) -> str:
         """One group of a directory with its members."""
