@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -53,12 +54,16 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def serving(args: list[str], log: Path) -> Iterator[str]:
-    """Run ``scimcore serve`` with ``args`` on a free port until the block ends; yields the SCIM base URL."""
+def serving(args: list[str], log: Path, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run ``scimcore serve`` with ``args`` on a free port until the block ends; yields the SCIM base URL.
+
+    ``env`` is added to the server's environment.
+    """
     port = free_port()
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [*scimcore_command(), "serve", "--port", str(port), *args], stdout=out, stderr=subprocess.STDOUT
+            [*scimcore_command(), "serve", "--port", str(port), *args], stdout=out, stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
         )
     try:
         wait_listening(port, lambda: proc.poll() is None, "scimcore serve", log)

@@ -1,8 +1,10 @@
 """The admin console in a real headless Chromium (Debian's package, driven by Playwright; no browser download).
 
 Against a real ``scimcore serve`` on SQLite: sign in, create a directory and see its token once, open it,
-pause it, see a provisioned user's request in the flight recorder, and be refused without a session; at 1280
-and 390 pixels wide the pages need no horizontal scrolling.  Outside CI the tests skip when Chromium or
+pause it, see a provisioned user's request in the flight recorder, and be refused without a session; make a
+setup link, open it signed out, reveal its token and follow the Entra steps with the Entra simulator until
+the page shows the user; see a user's events, and deliver a dead one again to a live receiver; at 1280 and
+390 pixels wide the pages need no horizontal scrolling.  Outside CI the tests skip when Chromium or
 Playwright is missing; in CI (``CI`` set) that is a failure.
 """
 
@@ -23,6 +25,8 @@ pytest.importorskip("sqlalchemy")
 pytest.importorskip("jinja2")
 
 from scimcore.cli import main  # noqa: E402
+from scimcore.testing.simulators import Entra, User  # noqa: E402
+from tests.console.test_webhook import Receiver  # noqa: E402
 from tests.servers import serving  # noqa: E402
 
 PASSWORD = "a long console password"
@@ -58,7 +62,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     created = CliRunner().invoke(main, ["admin", "create", "--database", database, "ops", "--password-stdin"],
                                  input=PASSWORD + "\n")
     assert created.exit_code == 0, created.output
-    with serving(["--database", database, "--token", TOKEN], folder / "serve.log") as base:
+    # The webhook receiver of these tests listens on 127.0.0.1, which the target rules refuse by default.
+    with serving(["--database", database, "--token", TOKEN], folder / "serve.log",
+                 env={"SCIMCORE_ALLOW_PRIVATE_WEBHOOKS": "1"}) as base:
         yield base.removesuffix("/scim/v2")
 
 
@@ -154,3 +160,106 @@ def test_the_pages_fit_the_window(browser: Any, server: str, width: int, tmp_pat
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.screenshot(path=str(shots / f"console-directory-{width}.png"), full_page=True)
     context.close()
+
+
+def _poll(page: Any, url: str, text: str, tries: int = 80) -> None:
+    """Reload ``url`` until ``text`` appears (deliveries and the recorder's writes happen in the background)."""
+    for _ in range(tries):
+        page.goto(url)
+        if text in page.content():
+            return
+        page.wait_for_timeout(250)
+    raise AssertionError(f"{text!r} never appeared on {url}")
+
+
+def _create(page: Any, root: str, name: str, provider: str = "generic", webhook: str = "") -> str:
+    page.goto(f"{root}/admin/")
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Identity provider").select_option(provider)
+    if webhook:
+        page.get_by_label("Webhook URL (optional)").fill(webhook)
+    page.get_by_role("button", name="Create").click()
+    link = page.get_by_role("link", name="Event log").get_attribute("href") or ""
+    return re.search(r"/directories/([0-9a-f]{32})/", link).group(1)  # type: ignore[union-attr]
+
+
+def test_a_setup_link_walks_the_it_admin_through_entra(browser: Any, server: str, tmp_path: Path) -> None:
+    """The operator makes a link; signed out, the IT admin reveals the token once and connects Entra."""
+    operator = browser.new_context()
+    page = operator.new_page()
+    _sign_in(page, server)
+    directory_id = _create(page, server, "Umbrella", "entra")
+    page.get_by_label("Expires after").select_option("1d")
+    page.get_by_role("button", name="Make a setup link").click()
+    url = page.locator("code.setup-url").inner_text()
+    assert url.startswith(f"{server}/setup/")
+    operator.close()
+
+    admin = browser.new_context(viewport={"width": 390, "height": 900})
+    setup = admin.new_page()
+    setup.goto(url)
+    tenant = setup.locator("code.tenant-url").inner_text()
+    assert tenant == f"{server}/scim/v2/{directory_id}?aadOptscim062020"
+    assert setup.get_by_text("Sync only assigned users and groups").count() == 1
+    setup.get_by_role("button", name="Reveal the Secret Token (once)").click()
+    token = setup.locator("code.token").inner_text()
+    with Entra(tenant.removesuffix("?aadOptscim062020"), token=token, flag=True) as entra:
+        entra.test_connection().assert_success()
+        entra.sync(users=[User("alice@umbrella.example")]).assert_success()
+    _poll(setup, url, "Users received</dt><dd>1<")
+    assert setup.get_by_text("Reveal the Secret Token").count() == 0 and token not in setup.content()
+    assert setup.evaluate("document.documentElement.scrollWidth") <= 390
+    shots = Path(os.environ.get("SCIMCORE_SCREENSHOTS") or tmp_path)
+    setup.screenshot(path=str(shots / "setup-link-390.png"), full_page=True)
+    setup.get_by_role("link", name="中文").click()
+    assert setup.locator("html").get_attribute("lang") == "zh-CN"
+    assert setup.get_by_text("仅同步分配的用户和组").count() == 1
+    admin.close()
+
+
+def test_an_expired_or_revoked_link_shows_nothing(browser: Any, server: str) -> None:
+    """After "Revoke" the link's page is 410 and names neither the directory nor its URLs."""
+    page = browser.new_page()
+    _sign_in(page, server)
+    directory_id = _create(page, server, "Soylent")
+    page.get_by_role("button", name="Make a setup link").click()
+    url = page.locator("code.setup-url").inner_text()
+    page.goto(f"{server}/admin/directories/{directory_id}")
+    page.get_by_role("button", name="Revoke").click()
+    answer = page.goto(url)
+    assert answer is not None and answer.status == 410
+    assert directory_id not in page.content() and "Soylent" not in page.content()
+    page.close()
+
+
+def test_a_dead_event_is_delivered_again_from_the_event_log(browser: Any, server: str) -> None:
+    """A user's event fails, is given up on when the webhook is removed, and is delivered on request."""
+    receiver = Receiver()
+    receiver.status = 500
+    try:
+        page = browser.new_page()
+        _sign_in(page, server)
+        directory_id = _create(page, server, "Wayne", webhook=receiver.url)
+        token = page.locator("code.token").inner_text()
+        created = httpx.post(f"{server}/scim/v2/{directory_id}/Users", headers={"Authorization": f"Bearer {token}"},
+                             json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                                   "userName": "bruce@wayne.example"})
+        assert created.status_code == 201
+        log = f"{server}/admin/directories/{directory_id}/events"
+        _poll(page, log, "HTTP 500")
+        page.goto(f"{server}/admin/directories/{directory_id}")
+        page.get_by_label("Webhook URL (empty to remove it)").fill("")
+        page.get_by_role("button", name="Save the webhook").click()
+        _poll(page, f"{log}?status=dead", "Deliver again")
+        receiver.status = 204
+        page.goto(f"{server}/admin/directories/{directory_id}")
+        page.get_by_label("Webhook URL (empty to remove it)").fill(receiver.url)
+        page.get_by_role("button", name="Save the webhook").click()
+        page.goto(f"{log}?status=dead")
+        assert page.get_by_role("cell", name="bruce@wayne.example").count() == 1
+        page.get_by_role("button", name="Deliver again").click()
+        _poll(page, f"{log}?status=delivered", "bruce@wayne.example")
+        assert any(b'"user.created"' in body for _, body in receiver.received)
+        page.close()
+    finally:
+        receiver.close()
