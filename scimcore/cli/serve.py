@@ -77,8 +77,9 @@ def _rate_limit(value: str | None) -> RateLimit | None:
 @click.option(
     "--public-url",
     default=None,
+    envvar="SCIMCORE_PUBLIC_URL",
     help="The URL clients reach the server at, behind a proxy (https://host): the base of Location, "
-    "meta.location and the printed endpoints.",
+    "meta.location and the printed endpoints (or set SCIMCORE_PUBLIC_URL).",
 )
 @click.option("--trust-forwarded", is_flag=True, help="Honour X-Forwarded-Proto/Host from a trusted proxy.")
 @click.option(
@@ -165,6 +166,7 @@ def serve(
         raise click.BadParameter("needs at least 16 characters", param_hint="--metrics-token")
     if console_secret is not None and len(console_secret) < 32:
         raise click.BadParameter("needs at least 32 characters", param_hint="--console-secret")
+    public_url = public_url or None  # an empty SCIMCORE_PUBLIC_URL means none
     root = _public_root(public_url, host, port)
     check_port_free(host, port)
     store = open_store(database)
