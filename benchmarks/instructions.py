@@ -12,6 +12,11 @@ SQL store on a fresh SQLite file, seeded the same way), in-process
 seeding. Wall-clock rates change with what else the machine runs; these counts are the same run after run, so a
 before/after comparison of two commits holds even on a shared machine.
 Comparing two trees uses this interpreter for both.
+
+Scenarios: ``get`` (``GET /Users/{id}``), ``eq`` (a ``userName eq`` filter), ``patch`` (Entra's PATCH of
+``active`` to ``"False"``: a write for each user's first request, an unchanged resource after), ``write`` (the
+same PATCH turning ``active`` off and on, round by round, so that every request writes), ``group`` (``GET
+/Groups/{id}?excludedAttributes=members``).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-SCENARIOS = ("get", "eq", "patch", "group")
+SCENARIOS = ("get", "eq", "patch", "write", "group")
 STORES = ("memory", "sqlite")
 TOKEN = "bench-token-0123456789abcdef"
 
@@ -63,6 +68,7 @@ if scenario == "group":
         groups.append(json.loads(reply.body)["id"])
 patch = json.dumps({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
                     "Operations": [{"op": "Replace", "path": "active", "value": "False"}]}).encode()
+enable = patch.replace(b'"False"', b'"True"')
 for k in range(count):
     uid = ids[k % 50]
     if scenario == "get":
@@ -73,6 +79,9 @@ for k in range(count):
     elif scenario == "group":
         query = "excludedAttributes=members"
         request = ScimRequest("GET", f"/Groups/{groups[k % 5]}", query=query, headers=headers, base_url=base)
+    elif scenario == "write":  # every request changes the user: active goes false, then true, round by round
+        body = patch if (k // 50) % 2 == 0 else enable
+        request = ScimRequest("PATCH", f"/Users/{uid}", headers=headers, body=body, base_url=base)
     else:
         request = ScimRequest("PATCH", f"/Users/{uid}", headers=headers, body=patch, base_url=base)
     reply = service.handle(request)

@@ -216,8 +216,11 @@ def rewrite(
     Without ``If-Match`` a write that lost a race is retried on the new version; with it, the client's
     version is the only acceptable one and a lost race answers 412.
     """
+    # A user's groups cannot change through its own PUT or PATCH (RFC 7643 §4.1.2: readOnly), so the ones read
+    # with it serve the response as well.
+    with_groups = responses.wants_groups(rtype, responses.projection(ctx))
     for _ in range(WRITE_RETRIES):
-        current = load(rt, rtype, ctx)
+        current = load(rt, rtype, ctx, groups=with_groups)
         pinned = check_if_match(ctx.request, current)
         doc = change(current)
         check_required(rtype, doc)

@@ -79,3 +79,4 @@ class SqlStore(SqlReads, SqlWrites, SqlOutbox, SqlDirectories, SqlRecorder, SqlA
             conn.execute(delete(setup_links).where(setup_links.c.directory == directory_id))
             conn.execute(delete(counts).where(counts.c.directory == directory_id))
             conn.execute(delete(directories).where(directories.c.id == directory_id))
+        self._forget_directory_record(directory_id)

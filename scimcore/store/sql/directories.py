@@ -1,15 +1,24 @@
 """Directories and token digests in SQL (``scim_directories``, ``scim_tokens``).
 
+A directory's record is read by every request to it, so the store keeps each record it read for
+:data:`DIRECTORY_CACHE_SECONDS`: a change made through this store is seen at once (saving or deleting a
+directory drops its record), one made by another process (``scimcore directories deactivate``, a second
+server on the same database) within that time.  Tokens are never cached: a revoked token is refused at once.
+
 Owns: directory and token records (digests only; a clear token never reaches a store).
 Must not: check tokens (:mod:`scimcore.directories` does, in constant time) or touch resources.
 """
 
 
 import json
+import time
+from dataclasses import replace
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
     and_,
+    bindparam,
     insert,
     select,
     update,
@@ -17,7 +26,26 @@ from sqlalchemy import (
 
 from scimcore.store.ports import Directory, TokenRecord
 from scimcore.store.sql.engine import SqlEngine
+from scimcore.store.sql.rows import Prepared
 from scimcore.store.sql.schema import directories, tokens
+
+DIRECTORY_CACHE_SECONDS = 1.0
+"""How long a directory's record read from the database is used again without reading it."""
+
+
+class _Lookups:
+    """The two reads every directory request makes, compiled once, and the directory records read lately.
+
+    The reads: a directory by id, a live token by digest.
+    """
+
+    def __init__(self, store: SqlEngine) -> None:
+        self.recent: dict[str, tuple[float, Directory]] = {}
+        database = store.engine.dialect
+        self.directory = Prepared(select(directories).where(directories.c.id == bindparam("id")), database)
+        self.token = Prepared(
+            select(tokens).where(tokens.c.digest == bindparam("digest"), tokens.c.revoked.is_(False)), database
+        )
 
 
 class SqlDirectories(SqlEngine):
@@ -52,16 +80,34 @@ class SqlDirectories(SqlEngine):
             "webhook_secret": directory.webhook_secret,
             "options": dict(directory.options),
         }
+        self._lookups.recent.pop(directory.id, None)
         with self._tx(write=True) as conn:
             found = conn.execute(update(directories).where(directories.c.id == directory.id).values(**values))
             if not found.rowcount:
                 conn.execute(insert(directories).values(id=directory.id, **values))
+        self._lookups.recent.pop(directory.id, None)
+
+    @cached_property
+    def _lookups(self) -> _Lookups:
+        return _Lookups(self)
 
     def get_directory(self, directory_id: str) -> Directory | None:
-        """The directory with ``directory_id``, or ``None``."""
-        with self._tx() as conn:
-            row = conn.execute(select(directories).where(directories.c.id == directory_id)).first()
-            return self._directory(row) if row is not None else None
+        """The directory with ``directory_id``, or ``None`` (read again after :data:`DIRECTORY_CACHE_SECONDS`)."""
+        now = time.monotonic()
+        kept = self._lookups.recent.get(directory_id)
+        if kept is not None and now - kept[0] < DIRECTORY_CACHE_SECONDS:
+            return replace(kept[1], options=dict(kept[1].options))
+        with self._tx(single=True) as conn:
+            row = self._lookups.directory(conn, {"id": directory_id}).first()
+        if row is None:
+            self._lookups.recent.pop(directory_id, None)
+            return None
+        found = self._directory(row)
+        self._lookups.recent[directory_id] = (now, found)
+        return replace(found, options=dict(found.options))
+
+    def _forget_directory_record(self, directory_id: str) -> None:
+        self._lookups.recent.pop(directory_id, None)
 
     def list_directories(self) -> list[Directory]:
         """Every directory in creation order."""
@@ -88,8 +134,6 @@ class SqlDirectories(SqlEngine):
 
     def find_token(self, digest: str) -> TokenRecord | None:
         """The live token with ``digest``."""
-        with self._tx() as conn:
-            row = conn.execute(
-                select(tokens).where(tokens.c.digest == digest, tokens.c.revoked.is_(False))
-            ).first()
+        with self._tx(single=True) as conn:
+            row = self._lookups.token(conn, {"digest": digest}).first()
             return TokenRecord(row.digest, row.directory_id, row.created, bool(row.revoked)) if row else None

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    bindparam,
     func,
     insert,
     literal_column,
@@ -27,6 +28,11 @@ from scimcore.store.ports import OutboxFigures, event_age
 from scimcore.store.sql.engine import SqlEngine
 from scimcore.store.sql.schema import directories
 from scimcore.store.sql.schema import events as events_table
+
+# Built once: a writing transaction binds values to them instead of building expressions (and SQLAlchemy
+# keeps their cache keys and compiled forms).
+_WEBHOOK_OF = select(directories.c.webhook_url).where(directories.c.id == bindparam("directory"))
+_APPEND = insert(events_table)
 
 
 class SqlOutbox(SqlEngine):
@@ -51,12 +57,10 @@ class SqlOutbox(SqlEngine):
         rows = list(batch)
         if not rows:
             return
-        webhook = conn.execute(
-            select(directories.c.webhook_url).where(directories.c.id == directory)
-        ).scalar_one_or_none()
+        webhook = conn.execute(_WEBHOOK_OF, {"directory": directory}).scalar_one_or_none()
         status = "pending" if webhook else "stored"
         conn.execute(
-            insert(events_table),
+            _APPEND,
             [
                 {
                     "id": e.id,

@@ -22,12 +22,15 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Insert,
     Select,
+    Update,
     and_,
     bindparam,
     func,
     insert,
     select,
+    update,
 )
 from sqlalchemy.engine import Dialect as DatabaseDialect
 
@@ -54,6 +57,10 @@ _GROUP_OF_MEMBERSHIP = and_(
 )
 
 
+ROW_COLUMNS = ("unique_value", "external_id", "version", "created", "last_modified", "doc")
+"""The columns of a resource's row that :meth:`SqlRows._row_values` fills from its document."""
+
+
 def _in_scope() -> Any:
     """The rows of one resource type of one directory, bound as ``directory`` and ``rtype``."""
     return and_(resources.c.directory == bindparam("directory"), resources.c.resource_type == bindparam("rtype"))
@@ -67,7 +74,7 @@ class Prepared:
     :class:`~sqlalchemy.exc.DBAPIError`, so :meth:`~scimcore.store.sql.engine.SqlEngine._tx` classifies them.
     """
 
-    def __init__(self, statement: Select[Any], database: DatabaseDialect) -> None:
+    def __init__(self, statement: Select[Any] | Insert | Update, database: DatabaseDialect) -> None:
         compiled = statement.compile(dialect=database)
         if compiled.post_compile_params or compiled.literal_execute_params:
             raise ValueError("a prepared statement takes no expanding or literal parameters")
@@ -134,6 +141,21 @@ class Statements:
             .where(_in_scope(), resources.c.id == bindparam("id"))
             .order_by(members.c.seq),
             database,
+        )
+        #: The version and document of one resource, locked for the writing transaction on PostgreSQL:
+        #: ``directory``, ``rtype``, ``id``.
+        current = select(resources.c.version, resources.c.doc).where(_in_scope(), resources.c.id == bindparam("id"))
+        self.lock_current: Select[Any] = current.with_for_update() if dialect.pg else current
+        #: A resource's row after a replace: ``in_directory``, ``in_rtype``, ``in_id`` and the ``new_*`` values
+        #: (an UPDATE's own column names are reserved for its SET clause).
+        self.replace_row = (
+            update(resources)
+            .where(
+                resources.c.directory == bindparam("in_directory"),
+                resources.c.resource_type == bindparam("in_rtype"),
+                resources.c.id == bindparam("in_id"),
+            )
+            .values({name: bindparam(f"new_{name}") for name in ROW_COLUMNS})
         )
         #: The number of resources with ``unique_value = :value``.
         self.unique_count: Select[Any] = (
@@ -300,10 +322,7 @@ class SqlRows(SqlEngine):
             conn.execute(insert(members), rows)
 
     def _lock_current(self, conn: Connection, rtype: ResourceTypeDef, rid: str, directory: str) -> tuple[str, Document]:
-        query = select(resources.c.version, resources.c.doc).where(self._scope(rtype, directory), resources.c.id == rid)
-        if self.dialect.pg:
-            query = query.with_for_update()
-        row = conn.execute(query).first()
+        row = conn.execute(self._sql.lock_current, {"directory": directory, "rtype": rtype.name, "id": rid}).first()
         if row is None:
             raise NotFound(f"{rtype.name} '{rid}' not found.")
         return row[0], self._load_doc(row[1])

@@ -80,11 +80,9 @@ class SqlWrites(SqlRows):
                 if version != expected_version:
                     raise _stale(rtype, doc["id"], version, expected_version)
                 self._check_other_unique(conn, rtype, doc, directory)
-                conn.execute(
-                    update(resources)
-                    .where(self._scope(rtype, directory), resources.c.id == doc["id"])
-                    .values(**self._row_values(rtype, doc))
-                )
+                values = {f"new_{name}": value for name, value in self._row_values(rtype, doc).items()}
+                conn.execute(self._sql.replace_row, {"in_directory": directory, "in_rtype": rtype.name,
+                                                     "in_id": doc["id"], **values})
                 if rtype.attr(MEMBERS) is not None:
                     self._replace_members(conn, rtype, doc, directory)
                 self._append_events(conn, directory, events)
