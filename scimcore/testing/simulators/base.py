@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from scimcore.check.expectations import CheckFailed
+from scimcore.check.expectations import CheckFailed, created_id, expect_list_response, json_object
 from scimcore.check.names import FLAG, PATCH_OP, Style
 from scimcore.check.wire import ConnectionLost, Exchange, Wire
 
@@ -249,17 +249,27 @@ class Simulator:
     def _fail(self, reason: str) -> _Stop:
         return _Stop(Outcome.FAILURE, reason)
 
+    def _list(self, resource: str, params: Sequence[tuple[str, str]]) -> dict[str, Any]:
+        """A GET on ``/Users`` or ``/Groups``: 200 with a ListResponse, judged as ``scimcore check`` judges it.
+
+        The judge is :func:`scimcore.check.expectations.expect_list_response` (RFC 7644 §3.4.2).
+        """
+        reply = self._call("GET", f"/{resource}", params=params)
+        try:
+            listing = json_object(reply)
+            expect_list_response(listing)
+        except CheckFailed as exc:
+            raise self._fail(f"GET /{resource}: {exc} (RFC 7644 §3.4.2)") from None
+        return listing
+
     def _lookup(self, resource: str, expression: str, params: Sequence[tuple[str, str]]) -> dict[str, Any] | None:
         """The one resource a filtered GET finds, None for none; a failure for an unreadable list or several."""
-        reply = self._call("GET", f"/{resource}", params=params)
-        found = reply.json
-        total = found.get("totalResults") if isinstance(found, dict) else None
-        if not isinstance(total, int) or isinstance(total, bool):
-            raise self._fail(f"GET /{resource} answered no integer totalResults (RFC 7644 §3.4.2)")
+        found = self._list(resource, params)
+        total = found["totalResults"]
         if total == 0:
             return None
         resources = found.get("Resources")
-        if not isinstance(resources, list) or not resources or not isinstance(resources[0], dict):
+        if not resources or not isinstance(resources[0], dict):
             raise self._fail(f"GET /{resource} counted {total} but listed no Resources (RFC 7644 §3.4.2)")
         if total > 1:
             raise self._fail(f"{total} {resource.lower()} match {expression}: {self.vendor} needs one")
@@ -269,11 +279,14 @@ class Simulator:
         return match
 
     def _created_id(self, reply: Exchange, what: str) -> str:
-        """The ``id`` of the resource a POST created (RFC 7644 §3.3): the vendor uses it from then on."""
-        created = reply.json
-        if not isinstance(created, dict) or not isinstance(created.get("id"), str) or not created["id"]:
-            raise self._fail(f"POST {reply.target} created {what} but answered no id")
-        return str(created["id"])
+        """The ``id`` of the resource a POST created (RFC 7644 §3.3): the vendor uses it from then on.
+
+        Read by :func:`scimcore.check.expectations.created_id`, the reader ``scimcore check`` uses.
+        """
+        try:
+            return created_id(reply)
+        except CheckFailed:
+            raise self._fail(f"POST {reply.target} created {what} but answered no id") from None
 
     def _known_user(self, user: User, find: Callable[[User], dict[str, Any] | None]) -> str:
         """The id of ``user``: the remembered one, else the one the lookup by the matching attribute finds."""
@@ -284,6 +297,97 @@ class Simulator:
                 raise self._fail(f"no user {user.user_name!r} on the server: {self.vendor} has nothing to change")
             uid = self.user_ids[user.user_name] = str(found["id"])
         return uid
+
+    # -- steps every vendor shares ------------------------------------------------------------------------------
+    def rename_group(self, group: Group, new_name: str) -> StepResult:
+        """Rename ``group`` on the server with the vendor's rename PATCH; ``group.display_name`` follows.
+
+        The group is found by its remembered id, else by its current name (RFC 7644 §3.5.2.3).
+        """
+
+        def run() -> None:
+            gid = self._known_group(group)
+            self._patch(f"/Groups/{gid}", self._rename_ops(gid, new_name), expect=(200, 204))
+            del self.group_ids[group.display_name]
+            group.display_name = new_name
+            self.group_ids[new_name] = gid
+
+        return self._step("rename_group", run)
+
+    def delete_group(self, group: Group) -> StepResult:
+        """Delete ``group``: ``DELETE /Groups/{id}``, 204 (RFC 7644 §3.6); the vendor forgets its id."""
+
+        def run() -> None:
+            gid = self._known_group(group)
+            self._call("DELETE", f"/Groups/{gid}", expect=(204, 200))
+            del self.group_ids[group.display_name]
+            self.group_members.pop(gid, None)
+
+        return self._step("delete_group", run)
+
+    def _rename_ops(self, gid: str, new_name: str) -> list[dict[str, Any]]:
+        """The vendor's PATCH operations renaming the group ``gid`` to ``new_name``."""
+        raise NotImplementedError(f"{type(self).__name__} defines no group rename")
+
+    def _find_group(self, display_name: str) -> dict[str, Any] | None:
+        """The group the vendor's lookup by ``displayName`` finds (RFC 7644 §3.4.2.2, ``eq``)."""
+        expression = f'displayName eq "{display_name}"'
+        return self._lookup("Groups", expression, [("filter", expression)])
+
+    def _known_group(self, group: Group) -> str:
+        """The id of ``group``: the remembered one, else the one the lookup by its name finds."""
+        gid = self.group_ids.get(group.display_name)
+        if gid is None:
+            found = self._find_group(group.display_name)
+            if found is None:
+                raise self._fail(f"no group {group.display_name!r} on the server: {self.vendor} has nothing to change")
+            gid = self.group_ids[group.display_name] = str(found["id"])
+        return gid
+
+    def _sync_group_members(
+        self,
+        group: Group,
+        create: Mapping[str, Any],
+        add: Mapping[str, Any],
+        remove: Callable[[Sequence[str]], list[dict[str, Any]]],
+        *,
+        create_empty: bool = True,
+    ) -> None:
+        """Look ``group`` up by name, POST ``create`` without members when absent, then PATCH its members.
+
+        Additions go ``member_batch`` to a request in the shape of ``add`` (a catalogue ``add`` of
+        ``members`` whose value list is replaced); removals, in batches too, in the operations ``remove``
+        builds for a batch of ids.  ``create_empty=False`` sends nothing for an absent group without
+        members (a vendor that does not create empty groups).
+        """
+        members = self._member_ids(group)
+        found = self._find_group(group.display_name)
+        if found is None:
+            if not members and not create_empty:
+                return
+            body = filled(create, displayName=group.display_name)
+            reply = self._call("POST", "/Groups", body, expect=(201,))
+            gid = self._created_id(reply, f"group {group.display_name!r}")
+            self.group_members[gid] = set()
+        else:
+            gid = str(found["id"])
+        self.group_ids[group.display_name] = gid
+        known = self.group_members.setdefault(gid, set())
+        added = [m for m in members if m not in known]
+        removed = sorted(known - set(members))
+        entry = add["value"][0]
+        for batch in chunks(added, self.member_batch):
+            self._patch(f"/Groups/{gid}", [{**add, "value": [{**entry, "value": m} for m in batch]}], (204, 200))
+            known.update(batch)
+        for batch in chunks(removed, self.member_batch):
+            self._patch(f"/Groups/{gid}", remove(batch), expect=(204, 200))
+            known.difference_update(batch)
+
+    def _forget_user(self, user: User, uid: str) -> None:
+        """Forget a deleted user's id and its memberships, as the vendor does after a DELETE."""
+        self.user_ids.pop(user.user_name, None)
+        for members in self.group_members.values():
+            members.discard(uid)
 
     def _member_ids(self, group: Group) -> list[str]:
         ids: list[str] = []
@@ -301,6 +405,18 @@ def _is_httpx_client(target: Any) -> bool:
     except ImportError:  # pragma: no cover - the testing extra brings httpx
         return False
     return isinstance(target, httpx.Client)
+
+
+def filtered_removals(template: Mapping[str, Any], member_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """One catalogue ``remove`` of ``members[value eq "<id>"]`` per id, the example id replaced (RFC 7644 §3.5.2.2)."""
+    example = str(template["path"]).split('"')[1]
+    return [{**template, "path": str(template["path"]).replace(example, m)} for m in member_ids]
+
+
+def listed_removal(template: Mapping[str, Any], member_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """One catalogue ``remove`` of ``members`` whose value list names ``member_ids`` (Entra's form without its flag)."""
+    entry = template["value"][0]
+    return [{**template, "value": [{**entry, "value": m} for m in member_ids]}]
 
 
 def flagged(url: str) -> bool:

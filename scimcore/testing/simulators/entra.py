@@ -30,7 +30,16 @@ from typing import Any
 
 from scimcore.check.names import ENTRA, Style
 from scimcore.check.payloads import entra as payloads
-from scimcore.testing.simulators.base import Group, Simulator, StepResult, User, chunks, filled, flagged
+from scimcore.testing.simulators.base import (
+    Group,
+    Simulator,
+    StepResult,
+    User,
+    filled,
+    filtered_removals,
+    flagged,
+    listed_removal,
+)
 
 #: Two of the paths Entra's default mapping updates, as its PATCH operations name them.
 _EMPLOYEE_NUMBER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"
@@ -117,9 +126,7 @@ class Entra(Simulator):
         def run() -> None:
             uid = self._known_user(user, self._find_user)
             self._call("DELETE", f"/Users/{uid}", expect=(204, 200))
-            del self.user_ids[user.user_name]
-            for members in self.group_members.values():
-                members.discard(uid)
+            self._forget_user(user, uid)
 
         return self._step("delete", run)
 
@@ -193,33 +200,15 @@ class Entra(Simulator):
         return [dict(op) for op in operations]
 
     def _sync_group(self, group: Group) -> None:
-        members = self._member_ids(group)
-        found = self._find_group(group.display_name)
-        if found is None:
-            body = filled(payloads.TUTORIAL_CREATE_GROUP, externalId=group.external_id, displayName=group.display_name)
-            reply = self._call("POST", "/Groups", body, expect=(201,))
-            gid = self._created_id(reply, f"group {group.display_name!r}")
-            self.group_members[gid] = set()
-        else:
-            gid = str(found["id"])
-        self.group_ids[group.display_name] = gid
-        known = self.group_members.setdefault(gid, set())
-        added = [m for m in members if m not in known]
-        removed = sorted(known - set(members))
-        template = payloads.TUTORIAL_ADD_MEMBER[0]
-        for batch in chunks(added, self.member_batch):
-            add = {**template, "value": [{**template["value"][0], "value": m} for m in batch]}
-            self._patch(f"/Groups/{gid}", [add], expect=(204, 200))
-            known.update(batch)
-        for batch in chunks(removed, self.member_batch):
-            self._patch(f"/Groups/{gid}", self._removals(batch), expect=(204, 200))
-            known.difference_update(batch)
+        create = filled(payloads.TUTORIAL_CREATE_GROUP, externalId=group.external_id)
+        self._sync_group_members(group, create, payloads.TUTORIAL_ADD_MEMBER[0], self._removals)
 
     def _removals(self, member_ids: Sequence[str]) -> list[dict[str, Any]]:
         """Member removals: a value list without the flag, one ``members[value eq]`` op each with it."""
         if self.flag:
-            template = payloads.REMOVE_MEMBER_WITH_FLAG[0]
-            example = template["path"].split('"')[1]
-            return [{**template, "path": template["path"].replace(example, m)} for m in member_ids]
-        template = payloads.REMOVE_MEMBER_WITHOUT_FLAG[0]
-        return [{**template, "value": [{**template["value"][0], "value": m} for m in member_ids]}]
+            return filtered_removals(payloads.REMOVE_MEMBER_WITH_FLAG[0], member_ids)
+        return listed_removal(payloads.REMOVE_MEMBER_WITHOUT_FLAG[0], member_ids)
+
+    def _rename_ops(self, gid: str, new_name: str) -> list[dict[str, Any]]:
+        """The tutorial's *Update Group [Non-member attributes]*: ``Replace`` of ``displayName``."""
+        return [{**op, "value": new_name} for op in payloads.TUTORIAL_UPDATE_GROUP_NAME]

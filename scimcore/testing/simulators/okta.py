@@ -26,7 +26,7 @@ from typing import Any
 
 from scimcore.check.names import OKTA, Style
 from scimcore.check.payloads import okta as payloads
-from scimcore.testing.simulators.base import Group, Simulator, StepResult, User, chunks, filled
+from scimcore.testing.simulators.base import Group, Simulator, StepResult, User, chunks, filled, filtered_removals
 
 #: Okta's page: it looks up and imports by pages of 100.
 PAGE = [("startIndex", "1"), ("count", "100")]
@@ -120,10 +120,18 @@ class Okta(Simulator):
         )
         self._call("PUT", f"/Users/{uid}", body, expect=(200,))
 
+    def _find_group(self, display_name: str) -> dict[str, Any] | None:
+        expression = f'displayName eq "{display_name}"'
+        return self._lookup("Groups", expression, [("filter", expression), *PAGE])
+
+    def _rename_ops(self, gid: str, new_name: str) -> list[dict[str, Any]]:
+        """The reference's group rename: a path-less ``replace`` carrying the group's own ``id``."""
+        (op,) = payloads.RENAME_GROUP
+        return [{**op, "value": {**op["value"], "id": gid, "displayName": new_name}}]
+
     def _push_group(self, group: Group) -> None:
         members = self._member_ids(group)
-        expression = f'displayName eq "{group.display_name}"'
-        found = self._lookup("Groups", expression, [("filter", expression), *PAGE])
+        found = self._find_group(group.display_name)
         if found is None:
             body = filled(payloads.CREATE_GROUP, displayName=group.display_name)
             reply = self._call("POST", "/Groups", body, expect=(201,))
@@ -137,8 +145,7 @@ class Okta(Simulator):
         added = [m for m in members if m not in known]
         removed = sorted(known - set(members))
         remove, add = payloads.REMOVE_AND_ADD_MEMBERS
-        example = remove["path"].split('"')[1]
-        removals = [{**remove, "path": remove["path"].replace(example, m)} for m in removed]
+        removals = filtered_removals(remove, removed)
         batches = chunks(added, self.member_batch) or [[]]
         for batch in batches:
             entry = add["value"][0]

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from scimcore import BearerTokens, MemoryStore, ScimService
-from scimcore.testing.simulators import Entra, Okta, Outcome, User
+from scimcore.testing.simulators import Entra, JumpCloud, Okta, OneLogin, Outcome, User
 from scimcore.wsgi import ScimWSGI
 from tests.servers import free_port
 
@@ -98,6 +98,28 @@ def test_okta_sends_its_user_agent_on_the_wire() -> None:
     with Okta(stub, token=TOKEN) as okta:
         okta.test_connection().assert_success()
     assert stub.headers[0]["HTTP_USER_AGENT"] == "Okta SCIM Client 1.0.0"
+
+
+def test_jumpcloud_deactivates_the_test_user_of_a_server_without_user_delete() -> None:
+    """Test Connection against a server answering 405 to DELETE /Users/{id}: the test user gets a PUT active false."""
+    stub = Stub({
+        ("POST", "/Users"): (201, {"id": "u1"}),
+        ("POST", "/Groups"): (201, {"id": "g1"}),
+        ("DELETE", "/Groups/g1"): (204, None),
+        ("DELETE", "/Users/u1"): (405, {"detail": "no user DELETE"}),
+        ("PUT", "/Users/u1"): (200, {"id": "u1", "active": False}),
+    })
+    with JumpCloud(stub, token=TOKEN) as jumpcloud:
+        result = jumpcloud.test_connection().assert_success()
+    assert [(e.method, e.status) for e in result.exchanges][-2:] == [("DELETE", 405), ("PUT", 200)]
+    assert json.loads(result.exchanges[-1].request_body or "")["active"] is False
+
+
+def test_a_list_without_the_list_response_schema_fails_like_in_scimcore_check() -> None:
+    """The simulators judge a list as scimcore check does: a body without the ListResponse schema fails."""
+    with OneLogin(Stub({("GET", "/Users"): (200, {"totalResults": 0, "Resources": []})}), token=TOKEN) as onelogin:
+        result = onelogin.test_connection()
+    assert result.outcome is Outcome.FAILURE and "ListResponse" in result.reason
 
 
 class _Quiet(WSGIRequestHandler):

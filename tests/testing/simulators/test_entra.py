@@ -179,3 +179,24 @@ def test_unassign_soft_deletes_with_the_disable_patch(entra: Entra, scim_client:
     expected = catalogue.DISABLE_WITH_FLAG if entra.flag else catalogue.DISABLE_WITHOUT_FLAG
     assert [e.method for e in result.exchanges] == ["PATCH"] and body(result.exchanges[0])["Operations"] == expected
     assert scim_client.get(f"/Users/{entra.id_of(alice)}").json()["active"] is False
+
+
+def test_rename_group_sends_the_tutorials_replace(entra: Entra, scim_client: ScimClient) -> None:
+    """A renamed group: the tutorial's Replace of displayName; the next cycle finds it under its new name."""
+    alice = User("alice@contoso.example")
+    staff = Group("Staff", members=[alice])
+    entra.sync(users=[alice], groups=[staff]).assert_success()
+    result = entra.rename_group(staff, "Staff EMEA").assert_success()
+    assert body(result.exchanges[0])["Operations"] == [{"op": "Replace", "path": "displayName", "value": "Staff EMEA"}]
+    assert scim_client.get(f"/Groups/{entra.group_id_of(staff)}").json()["displayName"] == "Staff EMEA"
+    assert {e.method for e in entra.sync(users=[alice], groups=[staff]).assert_success().exchanges} == {"GET"}
+
+
+def test_delete_group_sends_delete(entra: Entra, scim_client: ScimClient) -> None:
+    """A group removed from scope: DELETE /Groups/{id}, 204, and the group is gone."""
+    staff = Group("Staff")
+    entra.sync(groups=[staff]).assert_success()
+    gid = entra.group_id_of(staff)
+    result = entra.delete_group(staff).assert_success()
+    assert [(e.method, e.status) for e in result.exchanges] == [("DELETE", 204)]
+    assert scim_client.get(f"/Groups/{gid}").status_code == 404 and entra.group_id_of(staff) is None

@@ -118,3 +118,24 @@ def test_unassign_deactivates_and_sends_no_delete(okta: Okta, scim_client: ScimC
     assert [e.method for e in result.exchanges] == ["PATCH"]
     assert body(result.exchanges[0])["Operations"] == catalogue.DEACTIVATE
     assert scim_client.get(f"/Users/{okta.id_of(alice)}").json()["active"] is False
+
+
+def test_rename_group_carries_the_groups_own_id(okta: Okta, scim_client: ScimClient) -> None:
+    """Okta renames a pushed group with a path-less replace whose value holds the group's id and new name."""
+    group = Group("Engineering")
+    okta.sync(groups=[group]).assert_success()
+    gid = okta.group_id_of(group)
+    result = okta.rename_group(group, "Platform").assert_success()
+    assert body(result.exchanges[0])["Operations"] == [
+        {"op": "replace", "value": {"id": gid, "displayName": "Platform"}}
+    ]
+    assert scim_client.get(f"/Groups/{gid}").json()["displayName"] == "Platform"
+
+
+def test_delete_group_sends_delete(okta: Okta, scim_client: ScimClient) -> None:
+    """A pushed group deleted in Okta: DELETE /Groups/{id}, 204."""
+    group = Group("Engineering")
+    okta.sync(groups=[group]).assert_success()
+    gid = okta.group_id_of(group)
+    assert [e.status for e in okta.delete_group(group).assert_success().exchanges] == [204]
+    assert scim_client.get(f"/Groups/{gid}").status_code == 404
