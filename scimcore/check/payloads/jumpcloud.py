@@ -11,7 +11,8 @@ memberships of its group management (RFC 7643 §4.2, RFC 7644 §3.5.2) and the t
   before it decides between creating and updating a user, a deprovisioning that sets a user inactive and
   a deletion.
 - ``MAPPING``: the attribute and group-management tables of JumpCloud's pre-built SCIM integration pages
-  (for example https://jumpcloud.com/support/integrate-with-namely): ``username`` → ``userName``, the
+  (for example JumpCloud support post 85119, https://jumpcloud.com/wp-json/wp/v2/support/85119, and post
+  92139's attribute table): ``username`` → ``userName``, the
   company e-mail → ``emails.value``, first and last name → ``name.givenName`` / ``name.familyName``, the
   employee identifier → ``externalId``, the status → ``active``, ``displayName``; a group's name →
   ``displayName``; empty groups are not created, an existing group whose name matches is taken over,
