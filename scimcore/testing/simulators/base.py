@@ -74,7 +74,9 @@ class User:
     """A user as the identity provider holds it; the simulator maps it to the vendor's attributes.
 
     ``user_name`` is the matching attribute (Entra fills it from the userPrincipalName, which is often not
-    the mail); ``email`` defaults to ``user_name``; ``external_id`` to a fresh UUID.
+    the mail); ``email`` defaults to ``user_name``; ``external_id`` to a fresh UUID.  ``manager`` is the
+    user's manager (the enterprise extension's ``manager``, RFC 7643 §4.3), which a simulator whose vendor
+    provisions it (Entra) sets once both are synced.
     """
 
     user_name: str
@@ -84,6 +86,7 @@ class User:
     display_name: str | None = None
     external_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     active: bool = True
+    manager: User | None = None
 
     @property
     def mail(self) -> str:

@@ -8,9 +8,11 @@ provisioning service" (the facts are recorded in ``../shared/idp-traffic.md``):
   by ``displayName``: each must answer 200 with an empty ListResponse (RFC 7644 §3.4.2), never 404;
 - :meth:`Entra.sync` — the initial cycle: per user a query by the matching attribute (``userName``, from the
   userPrincipalName), then ``POST /Users`` (201, with the ``id`` Entra uses from then on) or a ``PATCH`` of the
-  attributes that differ (200 or 204; nothing when none does); per group a query with
-  ``excludedAttributes=members``, ``POST /Groups`` without members, then ``PATCH`` adding the members in
-  batches (the tutorial's ``Add`` with ``"$ref": null``) and removing the ones no longer assigned;
+  attributes that differ (200 or 204; nothing when none does); once every user of the cycle exists, each
+  changed manager: a check of the stored reference by ``filter=id eq "<user>" and manager eq "<manager>"``,
+  then a ``PATCH`` of the enterprise ``manager``; per group a query with ``excludedAttributes=members``,
+  ``POST /Groups`` without members, then ``PATCH`` adding the members in batches (the tutorial's ``Add``
+  with ``"$ref": null``) and removing the ones no longer assigned;
 - :meth:`Entra.disable`, :meth:`Entra.unassign` / :meth:`Entra.reenable` — ``PATCH active`` (an unassigned,
   soft-deleted or disabled user), as ``"False"``/``"True"`` with capitalised ops without the flag, as booleans with it;
 - :meth:`Entra.delete` — ``DELETE /Users/{id}`` (204), which Entra sends 30 days after the soft delete.
@@ -76,6 +78,8 @@ class Entra(Simulator):
     def __init__(self, target: Any, *, token: str, flag: bool = False, **options: Any) -> None:
         super().__init__(target, token=token, **options)
         self._flag = flag or (isinstance(target, str) and flagged(target))
+        #: The manager id Entra last provisioned for each user id.
+        self.manager_ids: dict[str, str] = {}
 
     @property
     def flag(self) -> bool:
@@ -98,8 +102,9 @@ class Entra(Simulator):
         """One provisioning cycle: the users (query, then POST or PATCH), then the groups and their members."""
 
         def run() -> None:
+            created = {user.user_name for user in users if self._sync_user(user)}
             for user in users:
-                self._sync_user(user)
+                self._sync_manager(user, fresh=user.user_name in created)
             for group in groups:
                 self._sync_group(group)
 
@@ -127,6 +132,7 @@ class Entra(Simulator):
             uid = self._known_user(user, self._find_user)
             self._call("DELETE", f"/Users/{uid}", expect=(204, 200))
             self._forget_user(user, uid)
+            self.manager_ids.pop(uid, None)
 
         return self._step("delete", run)
 
@@ -146,7 +152,8 @@ class Entra(Simulator):
         uid = self._known_user(user, self._find_user)
         self._patch(f"/Users/{uid}", [dict(op) for op in operations], expect=(200, 204))
 
-    def _sync_user(self, user: User) -> None:
+    def _sync_user(self, user: User) -> bool:
+        """Provision ``user``: True when it was created, False when an existing one was matched."""
         found = self._find_user(user)
         if found is None:
             template = payloads.TUTORIAL_CREATE_USER
@@ -164,11 +171,46 @@ class Entra(Simulator):
             )
             reply = self._call("POST", "/Users", body, expect=(201,))
             self.user_ids[user.user_name] = self._created_id(reply, f"user {user.user_name!r}")
-            return
+            return True
         uid = self.user_ids[user.user_name] = str(found["id"])
         operations = self._updates(user, found)
         if operations:
             self._patch(f"/Users/{uid}", operations, expect=(200, 204))
+        return False
+
+    def _sync_manager(self, user: User, *, fresh: bool) -> None:
+        """Provision a changed manager once both users exist; a known user's reference is checked first.
+
+        Entra checks the stored reference with ``GET /Users?filter=id eq "<user>" and manager eq
+        "<manager>"&attributes=id`` before it updates it; a match means nothing to send.  The manager is set
+        with the bare id and a capitalised ``Add`` without the flag, ``{"value": id}`` and ``replace`` with
+        it; it is cleared with ``{"value": ""}`` without the flag and a ``remove`` with it.
+        """
+        uid = self.user_ids[user.user_name]
+        if user.manager is None:
+            if uid in self.manager_ids:
+                removal = payloads.MANAGER_REMOVED if self.flag else payloads.MANAGER_CLEARED
+                self._patch(f"/Users/{uid}", [dict(op) for op in removal], expect=(200, 204))
+                del self.manager_ids[uid]
+            return
+        mid = self.user_ids.get(user.manager.user_name)
+        if mid is None:
+            raise ValueError(f"{user.manager.user_name!r} manages {user.user_name!r} but was never synced")
+        if self.manager_ids.get(uid) == mid:
+            return
+        if not fresh:
+            expression = f'id eq "{uid}" and manager eq "{mid}"'
+            if self._lookup("Users", expression, [("filter", expression), ("attributes", "id")]) is not None:
+                self.manager_ids[uid] = mid
+                return
+        if self.flag:
+            (op,) = payloads.MANAGER_OBJECT
+            operation = {**op, "value": {**op["value"], "value": mid}}
+        else:
+            (op,) = payloads.MANAGER_BARE_STRING
+            operation = {**op, "value": mid}
+        self._patch(f"/Users/{uid}", [operation], expect=(200, 204))
+        self.manager_ids[uid] = mid
 
     def _updates(self, user: User, found: dict[str, Any]) -> list[dict[str, Any]]:
         """The PATCH operations for the mapped attributes of ``user`` that differ from the server's."""

@@ -200,3 +200,70 @@ def test_delete_group_sends_delete(entra: Entra, scim_client: ScimClient) -> Non
     result = entra.delete_group(staff).assert_success()
     assert [(e.method, e.status) for e in result.exchanges] == [("DELETE", 204)]
     assert scim_client.get(f"/Groups/{gid}").status_code == 404 and entra.group_id_of(staff) is None
+
+
+MANAGER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"
+
+
+def manager_of(scim_client: ScimClient, uid: str | None) -> Any:
+    extension = scim_client.get(f"/Users/{uid}").json().get(MANAGER.rsplit(":", 1)[0])
+    return (extension or {}).get("manager")
+
+
+def test_a_new_users_manager_is_patched_after_both_exist(entra: Entra, scim_client: ScimClient) -> None:
+    """A manager synced in the same cycle: both POSTs first, then one manager PATCH in the flag's dialect."""
+    boss = User("boss@contoso.example")
+    alice = User("alice@contoso.example", manager=boss)
+    result = entra.sync(users=[alice, boss]).assert_success()
+    assert [e.method for e in result.exchanges] == ["GET", "POST", "GET", "POST", "PATCH"]
+    (op,) = body(result.exchanges[-1])["Operations"]
+    boss_id = entra.id_of(boss)
+    expected = {"op": "replace", "path": MANAGER, "value": {"value": boss_id}} if entra.flag else {
+        "op": "Add", "path": MANAGER, "value": boss_id}
+    assert op == expected
+    assert manager_of(scim_client, entra.id_of(alice))["value"] == boss_id
+
+
+def test_a_manager_change_checks_the_reference_then_patches(entra: Entra, scim_client: ScimClient) -> None:
+    """A changed manager of a known user: the id-and-manager filter finds nothing, then the PATCH sets it."""
+    boss, other = User("boss@contoso.example"), User("other@contoso.example")
+    alice = User("alice@contoso.example", manager=boss)
+    entra.sync(users=[boss, other, alice]).assert_success()
+    alice.manager = other
+    result = entra.sync(users=[boss, other, alice]).assert_success()
+    check = [e for e in result.exchanges if "manager eq" in e.target]
+    assert len(check) == 1 and "attributes=id" in check[0].target
+    assert [e.method for e in result.exchanges][-1] == "PATCH"
+    assert manager_of(scim_client, entra.id_of(alice))["value"] == entra.id_of(other)
+
+
+def test_a_manager_already_stored_is_not_patched(scim_app: Any, scim_token: str, scim_client: ScimClient) -> None:
+    """A fresh Entra job whose check finds the manager already stored sends no manager PATCH."""
+    boss = User("boss@contoso.example")
+    alice = User("alice@contoso.example", manager=boss)
+    with Entra(scim_app, token=scim_token) as first:
+        first.sync(users=[boss, alice]).assert_success()
+    with Entra(scim_app, token=scim_token) as second:
+        result = second.sync(users=[boss, alice]).assert_success()
+    assert [e.method for e in result.exchanges] == ["GET", "GET", "GET"]
+    assert "manager eq" in result.exchanges[-1].target
+
+
+def test_a_removed_manager_is_cleared(entra: Entra, scim_client: ScimClient) -> None:
+    """A manager taken away: {"value": ""} without the flag, a remove with it; the user has no manager left."""
+    boss = User("boss@contoso.example")
+    alice = User("alice@contoso.example", manager=boss)
+    entra.sync(users=[boss, alice]).assert_success()
+    alice.manager = None
+    result = entra.sync(users=[boss, alice]).assert_success()
+    (op,) = body([e for e in result.exchanges if e.method == "PATCH"][-1])["Operations"]
+    expected = catalogue.MANAGER_REMOVED if entra.flag else catalogue.MANAGER_CLEARED
+    assert [op] == expected
+    assert not (manager_of(scim_client, entra.id_of(alice)) or {}).get("value")
+
+
+def test_a_manager_never_synced_is_a_value_error(entra: Entra) -> None:
+    """Entra provisions a manager reference only to a user it provisioned: anything else is a test mistake."""
+    alice = User("alice@contoso.example", manager=User("ghost@contoso.example"))
+    with pytest.raises(ValueError, match="ghost"):
+        entra.sync(users=[alice])
