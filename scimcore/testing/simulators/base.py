@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from scimcore.check.bodies import patch_message
 from scimcore.check.expectations import CheckFailed, created_id, expect_list_response, json_object
-from scimcore.check.names import FLAG, PATCH_OP, Style
+from scimcore.check.names import FLAG, Style
 from scimcore.check.wire import ConnectionLost, Exchange, Wire
 
 if TYPE_CHECKING:
@@ -247,7 +248,7 @@ class Simulator:
         raise _Stop(Outcome.RETRY if transient(reply.status) else Outcome.FAILURE, reason)
 
     def _patch(self, path: str, operations: list[dict[str, Any]], expect: tuple[int, ...]) -> Exchange:
-        return self._call("PATCH", path, {"schemas": [PATCH_OP], "Operations": operations}, expect=expect)
+        return self._call("PATCH", path, patch_message(operations), expect=expect)
 
     def _fail(self, reason: str) -> _Stop:
         return _Stop(Outcome.FAILURE, reason)

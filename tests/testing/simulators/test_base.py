@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
@@ -168,3 +170,19 @@ def test_an_httpx_client_of_the_caller_stays_open(live_url: str) -> None:
         with Entra(client, token=TOKEN) as entra:
             entra.test_connection().assert_success()
         assert not client.is_closed
+
+
+SIMULATORS = sorted((Path(__file__).resolve().parents[3] / "scimcore" / "testing" / "simulators").glob("*.py"))
+
+
+@pytest.mark.parametrize("module", SIMULATORS, ids=lambda path: path.stem)
+def test_a_simulator_module_holds_no_payload(module: Path) -> None:
+    """No dict literal with a "schemas", "op" or "Operations" key: every body comes from the catalogue."""
+    keys = {
+        key.value
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Dict)
+        for key in node.keys
+        if isinstance(key, ast.Constant)
+    }
+    assert not keys & {"schemas", "op", "Operations"}
