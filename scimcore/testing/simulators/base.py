@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -139,7 +140,7 @@ def transient(status: int) -> bool:
     return status == 429 or (status >= 500 and status != 501)
 
 
-class Simulator:
+class Simulator(ABC):
     """What every vendor simulator shares: the connection, the ids it remembers, and judging the answers.
 
     ``target`` is an ASGI or WSGI app (``kind`` overrides the guess), an :class:`httpx.Client`, or the URL of
@@ -303,6 +304,23 @@ class Simulator:
         return uid
 
     # -- steps every vendor shares ------------------------------------------------------------------------------
+    @abstractmethod
+    def test_connection(self) -> StepResult:
+        """The vendor's connection test, run when the admin saves the credentials."""
+
+    def sync(self, users: Sequence[User] = (), groups: Sequence[Group] = ()) -> StepResult:
+        """One provisioning cycle: every user (the vendor's lookup, then a create or an update), then every group.
+
+        The first cycle creates; a later one sends what changed (attributes, members added and removed).
+        """
+
+        def run() -> None:
+            self._sync_users(users)
+            for group in groups:
+                self._sync_group(group)
+
+        return self._step("sync", run)
+
     def rename_group(self, group: Group, new_name: str) -> StepResult:
         """Rename ``group`` on the server with the vendor's rename PATCH; ``group.display_name`` follows.
 
@@ -329,9 +347,47 @@ class Simulator:
 
         return self._step("delete_group", run)
 
+    # -- what each vendor defines -------------------------------------------------------------------------------
+    @abstractmethod
+    def _sync_user(self, user: User) -> bool:
+        """Provision ``user`` as the vendor does in a cycle; True when it was created."""
+
+    @abstractmethod
+    def _sync_group(self, group: Group) -> None:
+        """Provision ``group`` and its members as the vendor does in a cycle."""
+
+    @abstractmethod
     def _rename_ops(self, gid: str, new_name: str) -> list[dict[str, Any]]:
         """The vendor's PATCH operations renaming the group ``gid`` to ``new_name``."""
-        raise NotImplementedError(f"{type(self).__name__} defines no group rename")
+
+    def _sync_users(self, users: Sequence[User]) -> None:
+        for user in users:
+            self._sync_user(user)
+
+    # -- requests every vendor shares ----------------------------------------------------------------------------
+    def _find_user(self, user: User) -> dict[str, Any] | None:
+        """The user the vendor's lookup by the matching attribute finds: ``filter=userName eq "x"``."""
+        return self._find_user_by(user.user_name)
+
+    def _find_user_by(self, user_name: str) -> dict[str, Any] | None:
+        expression = f'userName eq "{user_name}"'
+        return self._lookup("Users", expression, [("filter", expression)])
+
+    def _create_or_replace(self, user: User, create: Mapping[str, Any], replace: Callable[[str], Any]) -> bool:
+        """Look ``user`` up; POST ``create`` when absent (True), else PUT ``replace(id)`` (RFC 7644 §3.5.1)."""
+        found = self._find_user(user)
+        if found is None:
+            reply = self._call("POST", "/Users", create, expect=(201,))
+            self.user_ids[user.user_name] = self._created_id(reply, f"user {user.user_name!r}")
+            return True
+        uid = self.user_ids[user.user_name] = str(found["id"])
+        self._call("PUT", f"/Users/{uid}", replace(uid), expect=(200,))
+        return False
+
+    def _patch_user(self, user: User, operations: Sequence[Mapping[str, Any]]) -> None:
+        """PATCH ``operations`` (copies) to ``user``, found first when its id is not remembered."""
+        uid = self._known_user(user, self._find_user)
+        self._patch(f"/Users/{uid}", [dict(op) for op in operations], expect=(200, 204))
 
     def _find_group(self, display_name: str) -> dict[str, Any] | None:
         """The group the vendor's lookup by ``displayName`` finds (RFC 7644 §3.4.2.2, ``eq``)."""

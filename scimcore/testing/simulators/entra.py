@@ -98,18 +98,6 @@ class Entra(Simulator):
 
         return self._step("test_connection", run)
 
-    def sync(self, users: Sequence[User] = (), groups: Sequence[Group] = ()) -> StepResult:
-        """One provisioning cycle: the users (query, then POST or PATCH), then the groups and their members."""
-
-        def run() -> None:
-            created = {user.user_name for user in users if self._sync_user(user)}
-            for user in users:
-                self._sync_manager(user, fresh=user.user_name in created)
-            for group in groups:
-                self._sync_group(group)
-
-        return self._step("sync", run)
-
     def disable(self, user: User) -> StepResult:
         """Disable ``user``: ``PATCH active`` false (``"False"`` without the flag)."""
         ops = payloads.DISABLE_WITH_FLAG if self.flag else payloads.DISABLE_WITHOUT_FLAG
@@ -137,20 +125,15 @@ class Entra(Simulator):
         return self._step("delete", run)
 
     # -- the requests ------------------------------------------------------------------------------------------
-    def _find_user_by(self, user_name: str) -> dict[str, Any] | None:
-        expression = f'userName eq "{user_name}"'
-        return self._lookup("Users", expression, [("filter", expression)])
-
-    def _find_user(self, user: User) -> dict[str, Any] | None:
-        return self._find_user_by(user.user_name)
-
     def _find_group(self, display_name: str) -> dict[str, Any] | None:
         expression = f'displayName eq "{display_name}"'
         return self._lookup("Groups", expression, [("excludedAttributes", "members"), ("filter", expression)])
 
-    def _patch_user(self, user: User, operations: list[dict[str, Any]]) -> None:
-        uid = self._known_user(user, self._find_user)
-        self._patch(f"/Users/{uid}", [dict(op) for op in operations], expect=(200, 204))
+    def _sync_users(self, users: Sequence[User]) -> None:
+        """The users (query, then POST or PATCH), then their changed managers, once every one exists."""
+        created = {user.user_name for user in users if self._sync_user(user)}
+        for user in users:
+            self._sync_manager(user, fresh=user.user_name in created)
 
     def _sync_user(self, user: User) -> bool:
         """Provision ``user``: True when it was created, False when an existing one was matched."""

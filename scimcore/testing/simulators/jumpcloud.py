@@ -69,19 +69,6 @@ class JumpCloud(Simulator):
 
         return self._step("test_connection", run)
 
-    def sync(self, users: Sequence[User] = (), groups: Sequence[Group] = ()) -> StepResult:
-        """Provision ``users`` (lookup, then POST or PUT), then the bound ``groups`` that have members."""
-
-        def run() -> None:
-            for user in users:
-                self._sync_user(user)
-            for group in groups:
-                self._sync_group_members(
-                    group, payloads.CREATE_GROUP, payloads.ADD_MEMBERS[0], self._removals, create_empty=False
-                )
-
-        return self._step("sync", run)
-
     def disable(self, user: User) -> StepResult:
         """Deactivate ``user``: ``PUT`` of the whole user with ``active`` false."""
         return self._step("disable", lambda: self._put_active(user, False))
@@ -105,10 +92,6 @@ class JumpCloud(Simulator):
         return self._step("delete", run)
 
     # -- the requests ------------------------------------------------------------------------------------------
-    def _find_user(self, user: User) -> dict[str, Any] | None:
-        expression = f'userName eq "{user.user_name}"'
-        return self._lookup("Users", expression, [("filter", expression)])
-
     def _body(self, user: User, *, active: bool | None = None) -> dict[str, Any]:
         """The catalogue user with ``user``'s mapped attributes: the body of the POST and of every PUT."""
         return filled(
@@ -121,19 +104,19 @@ class JumpCloud(Simulator):
             active=user.active if active is None else active,
         )
 
-    def _sync_user(self, user: User) -> None:
-        found = self._find_user(user)
-        if found is None:
-            reply = self._call("POST", "/Users", self._body(user), expect=(201,))
-            self.user_ids[user.user_name] = self._created_id(reply, f"user {user.user_name!r}")
-            return
-        uid = self.user_ids[user.user_name] = str(found["id"])
-        self._call("PUT", f"/Users/{uid}", self._body(user), expect=(200,))
+    def _sync_user(self, user: User) -> bool:
+        """The lookup by ``userName``, then a POST or a PUT of the whole mapped user."""
+        return self._create_or_replace(user, self._body(user), lambda uid: self._body(user))
+
+    def _sync_group(self, group: Group) -> None:
+        """A bound group with members (an empty one is not created), then its member PATCHes."""
+        self._sync_group_members(
+            group, payloads.CREATE_GROUP, payloads.ADD_MEMBERS[0], self._removals, create_empty=False
+        )
 
     def _put_active(self, user: User, active: bool) -> None:
         uid = self._known_user(user, self._find_user)
-        user.active = active
-        self._call("PUT", f"/Users/{uid}", self._body(user), expect=(200,))
+        self._call("PUT", f"/Users/{uid}", self._body(user, active=active), expect=(200,))
 
     def _removals(self, member_ids: Sequence[str]) -> list[dict[str, Any]]:
         return listed_removal(payloads.REMOVE_MEMBERS[0], member_ids)

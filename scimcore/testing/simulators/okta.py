@@ -21,7 +21,6 @@ Must not: hold a payload, or send anything Okta does not (no DELETE of a user).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from scimcore.check.names import OKTA, Style
@@ -55,17 +54,6 @@ class Okta(Simulator):
 
         return self._step("test_connection", run)
 
-    def sync(self, users: Sequence[User] = (), groups: Sequence[Group] = ()) -> StepResult:
-        """Provision ``users`` (lookup, then POST or PUT), then push ``groups`` and their members."""
-
-        def run() -> None:
-            for user in users:
-                self._sync_user(user)
-            for group in groups:
-                self._push_group(group)
-
-        return self._step("sync", run)
-
     def disable(self, user: User) -> StepResult:
         """Deactivate ``user``: ``PATCH {"op": "replace", "value": {"active": false}}``."""
         return self._step("disable", lambda: self._patch_user(user, payloads.DEACTIVATE))
@@ -87,38 +75,30 @@ class Okta(Simulator):
         expression = f'userName eq "{user.user_name}"'
         return self._lookup("Users", expression, [("filter", expression), *PAGE])
 
-    def _patch_user(self, user: User, operations: list[dict[str, Any]]) -> None:
-        uid = self._known_user(user, self._find_user)
-        self._patch(f"/Users/{uid}", [dict(op) for op in operations], expect=(200, 204))
-
-    def _sync_user(self, user: User) -> None:
-        found = self._find_user(user)
+    def _sync_user(self, user: User) -> bool:
         name = {"givenName": user.given_name, "familyName": user.family_name}
-        if found is None:
-            template = payloads.CREATE_USER
-            body = filled(
-                template,
-                userName=user.user_name,
-                name=name,
-                emails=[{**template["emails"][0], "value": user.mail}],
-                displayName=user.shown_name,
-                externalId=user.external_id,
-                active=user.active,
-            )
-            reply = self._call("POST", "/Users", body, expect=(201,))
-            self.user_ids[user.user_name] = self._created_id(reply, f"user {user.user_name!r}")
-            return
-        uid = self.user_ids[user.user_name] = str(found["id"])
-        template = payloads.PUT_USER
+        create, put = payloads.CREATE_USER, payloads.PUT_USER
         body = filled(
-            template,
-            id=uid,
+            create,
             userName=user.user_name,
-            name={**template["name"], **name},
-            emails=[{**template["emails"][0], "value": user.mail, "display": user.mail}],
+            name=name,
+            emails=[{**create["emails"][0], "value": user.mail}],
+            displayName=user.shown_name,
+            externalId=user.external_id,
             active=user.active,
         )
-        self._call("PUT", f"/Users/{uid}", body, expect=(200,))
+        return self._create_or_replace(
+            user,
+            body,
+            lambda uid: filled(
+                put,
+                id=uid,
+                userName=user.user_name,
+                name={**put["name"], **name},
+                emails=[{**put["emails"][0], "value": user.mail, "display": user.mail}],
+                active=user.active,
+            ),
+        )
 
     def _find_group(self, display_name: str) -> dict[str, Any] | None:
         expression = f'displayName eq "{display_name}"'
@@ -129,7 +109,8 @@ class Okta(Simulator):
         (op,) = payloads.RENAME_GROUP
         return [{**op, "value": {**op["value"], "id": gid, "displayName": new_name}}]
 
-    def _push_group(self, group: Group) -> None:
+    def _sync_group(self, group: Group) -> None:
+        """Push Groups: lookup, POST with ``members: []``, then removals and additions in one PATCH."""
         members = self._member_ids(group)
         found = self._find_group(group.display_name)
         if found is None:

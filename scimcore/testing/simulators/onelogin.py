@@ -63,17 +63,6 @@ class OneLogin(Simulator):
         """*API Connection → Enable*: one call to the endpoint, here ``GET /Users``, answered with a ListResponse."""
         return self._step("test_connection", lambda: self._list_users())
 
-    def sync(self, users: Sequence[User] = (), groups: Sequence[Group] = ()) -> StepResult:
-        """Provision ``users`` (lookup, then POST or PUT of the template), then ``groups`` and their members."""
-
-        def run() -> None:
-            for user in users:
-                self._sync_user(user)
-            for group in groups:
-                self._sync_group_members(group, payloads.CREATE_GROUP, payloads.ADD_MEMBERS[0], self._removals)
-
-        return self._step("sync", run)
-
     def disable(self, user: User) -> StepResult:
         """Suspend ``user``: ``PATCH`` of ``active`` false."""
         return self._step("disable", lambda: self._patch_user(user, payloads.SUSPEND))
@@ -104,10 +93,6 @@ class OneLogin(Simulator):
     def _list_users(self) -> None:
         self._list("Users", [])
 
-    def _find_user(self, user: User) -> dict[str, Any] | None:
-        expression = f'userName eq "{user.user_name}"'
-        return self._lookup("Users", expression, [("filter", expression)])
-
     def _body(self, user: User) -> dict[str, Any]:
         template = payloads.USER
         return filled(
@@ -118,18 +103,12 @@ class OneLogin(Simulator):
             **{_ENTERPRISE: {**template[_ENTERPRISE], "department": self.department}},
         )
 
-    def _sync_user(self, user: User) -> None:
-        found = self._find_user(user)
-        if found is None:
-            reply = self._call("POST", "/Users", self._body(user), expect=(201,))
-            self.user_ids[user.user_name] = self._created_id(reply, f"user {user.user_name!r}")
-            return
-        uid = self.user_ids[user.user_name] = str(found["id"])
-        self._call("PUT", f"/Users/{uid}", self._body(user), expect=(200,))
+    def _sync_user(self, user: User) -> bool:
+        """The lookup by the SCIM Username, then a POST or a PUT of the template."""
+        return self._create_or_replace(user, self._body(user), lambda uid: self._body(user))
 
-    def _patch_user(self, user: User, operations: list[dict[str, Any]]) -> None:
-        uid = self._known_user(user, self._find_user)
-        self._patch(f"/Users/{uid}", [dict(op) for op in operations], expect=(200, 204))
+    def _sync_group(self, group: Group) -> None:
+        self._sync_group_members(group, payloads.CREATE_GROUP, payloads.ADD_MEMBERS[0], self._removals)
 
     def _deprovision(self, user: User) -> None:
         if self.deprovision == "suspend":

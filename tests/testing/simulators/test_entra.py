@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
 from scimcore.check.payloads import entra as catalogue
-from scimcore.check.wire import Exchange
 from scimcore.events import Event
 from scimcore.testing.client import ScimClient
-from scimcore.testing.simulators import Entra, Group, Outcome, StepResult, User
+from scimcore.testing.simulators import Entra, Group, Outcome, User
+from tests.testing.simulators.exchanges import body, sent
 
 FLAG = "aadOptscim062020"
 
-
-def sent(result: StepResult, method: str, path: str = "") -> list[Exchange]:
-    return [e for e in result.exchanges if e.method == method and e.target.split("?")[0].startswith(path)]
-
-
-def body(exchange: Exchange) -> Any:
-    assert exchange.request_body is not None
-    return json.loads(exchange.request_body)
 
 
 @pytest.fixture(params=[False, True], ids=["without-flag", "with-flag"])

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
 from scimcore.check.payloads import jumpcloud as catalogue
-from scimcore.check.wire import Exchange
 from scimcore.testing.client import ScimClient
-from scimcore.testing.simulators import Group, JumpCloud, StepResult, User
-
-
-def sent(result: StepResult, method: str) -> list[Exchange]:
-    return [e for e in result.exchanges if e.method == method]
-
-
-def body(exchange: Exchange) -> Any:
-    assert exchange.request_body is not None
-    return json.loads(exchange.request_body)
+from scimcore.testing.simulators import Group, JumpCloud, User
+from tests.testing.simulators.exchanges import body, sent
 
 
 @pytest.fixture

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
 from scimcore.check.payloads import onelogin as catalogue
-from scimcore.check.wire import Exchange
 from scimcore.events import Event
 from scimcore.testing.client import ScimClient
-from scimcore.testing.simulators import Group, OneLogin, StepResult, User
+from scimcore.testing.simulators import Group, OneLogin, User
+from tests.testing.simulators.exchanges import body, sent
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 
-
-def sent(result: StepResult, method: str) -> list[Exchange]:
-    return [e for e in result.exchanges if e.method == method]
-
-
-def body(exchange: Exchange) -> Any:
-    assert exchange.request_body is not None
-    return json.loads(exchange.request_body)
 
 
 @pytest.fixture
