@@ -3,8 +3,9 @@
 Each step follows Okta's "SCIM 2.0 protocol reference" (the facts are recorded in
 ``../shared/idp-traffic.md``):
 
-- :meth:`Okta.test_connection` — the first page of an import, ``GET /Users?startIndex=1&count=100``: 200
-  with ``itemsPerPage``, ``startIndex`` and ``totalResults`` as integers (RFC 7644 §3.4.2);
+- :meth:`Okta.test_connection` — the credentials test, ``GET /Users?startIndex=1&count=2`` (a constant
+  ``count=2``, as Okta's own SPEC test suite "Test API Credentials" sends it): 200 with ``itemsPerPage``,
+  ``startIndex`` and ``totalResults`` as integers (RFC 7644 §3.4.2);
 - :meth:`Okta.sync` — per user ``GET /Users?filter=userName eq "x"&startIndex=1&count=100``, then ``POST
   /Users`` (201, with ``password``, ``locale`` and ``groups: []``) or a ``PUT`` of the whole user (RFC 7644
   §3.5.1, 200); per pushed group ``GET /Groups?filter=displayName eq "x"&startIndex=1&count=100``, ``POST
@@ -29,6 +30,8 @@ from scimcore.testing.simulators.base import Group, Simulator, StepResult, User,
 
 #: Okta's page: it looks up and imports by pages of 100.
 PAGE = [("startIndex", "1"), ("count", "100")]
+#: The page of Okta's credentials test: ``count=2``, a constant.
+CREDENTIALS_TEST = [("startIndex", "1"), ("count", "2")]
 
 
 class Okta(Simulator):
@@ -42,10 +45,10 @@ class Okta(Simulator):
 
     # -- the steps ---------------------------------------------------------------------------------------------
     def test_connection(self) -> StepResult:
-        """The credentials test: the first import page, 200 with integer paging numbers."""
+        """The credentials test: ``GET /Users?startIndex=1&count=2``, 200 with integer paging numbers."""
 
         def run() -> None:
-            reply = self._call("GET", "/Users", params=PAGE)
+            reply = self._call("GET", "/Users", params=CREDENTIALS_TEST)
             page = reply.json if isinstance(reply.json, dict) else {}
             for name in ("itemsPerPage", "startIndex", "totalResults"):
                 value = page.get(name)

@@ -19,9 +19,9 @@ def okta(scim_app: Any, scim_token: str) -> Any:
 
 
 def test_test_connection_reads_the_first_import_page(okta: Okta) -> None:
-    """Okta's credentials test is GET /Users?startIndex=1&count=100, answered with integer paging numbers."""
+    """Okta's credentials test is GET /Users?startIndex=1&count=2, answered with integer paging numbers."""
     result = okta.test_connection().assert_success()
-    assert [e.target for e in result.exchanges] == ["/Users?startIndex=1&count=100"]
+    assert [e.target for e in result.exchanges] == ["/Users?startIndex=1&count=2"]
 
 
 def test_requests_carry_oktas_headers(okta: Okta) -> None:
