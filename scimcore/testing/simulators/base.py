@@ -1,12 +1,15 @@
 """What the vendor simulators share: the directory values, the verdicts, the connection and the judging.
 
 Owns: the values a test describes its directory with (:class:`User`, :class:`Group`), the verdict of a step
-(:class:`Outcome`, :class:`StepResult`), and :class:`Simulator`, what both vendors share: the connection,
-the ids the vendor remembers (it uses the returned ``id`` from then on, RFC 7644 §3.3), the lookup by the
-matching attribute (RFC 7644 §3.4.2.2, ``eq``), and how an answer is judged — the status the vendor
-expects is a success; 429 or a 5xx other than 501 (RFC 6585 §4, RFC 9110 §15.6), or no answer, a retry
-next cycle; anything else, or an answer the vendor cannot read on from, a failure (Entra quarantines a job
-when most of its calls fail).
+(:class:`Outcome`, :class:`StepResult`), and :class:`Simulator`, what every vendor shares: the connection,
+the steps every vendor has (abstract where each vendor sends its own requests), the ids the vendor
+remembers (it uses the returned ``id`` from then on, RFC 7644 §3.3), the lookup by the matching attribute
+(RFC 7644 §3.4.2.2, ``eq``), a cycle's shape (users, then groups and their member PATCHes in batches), and
+how an answer is judged — the status the vendor expects is a success; 429 or a 5xx other than 501 (RFC
+6585 §4, RFC 9110 §15.6), or no answer, a retry next cycle; anything else, or an answer the vendor cannot
+read on from, a failure (Entra quarantines a job when most of its calls fail).  Lists and created
+resources are read with :mod:`scimcore.check.expectations` and PATCH messages built with
+:func:`scimcore.check.bodies.patch_message`, as ``scimcore check`` reads and builds them.
 Must not: hold a payload (the catalogue holds them; a simulator fills in a copy), or import httpx before a
 simulator is built.
 """
@@ -307,6 +310,22 @@ class Simulator(ABC):
     @abstractmethod
     def test_connection(self) -> StepResult:
         """The vendor's connection test, run when the admin saves the credentials."""
+
+    @abstractmethod
+    def disable(self, user: User) -> StepResult:
+        """``user`` disabled (suspended, deactivated) in the vendor."""
+
+    @abstractmethod
+    def reenable(self, user: User) -> StepResult:
+        """``user`` enabled again in the vendor."""
+
+    @abstractmethod
+    def unassign(self, user: User) -> StepResult:
+        """``user``'s assignment to the application removed in the vendor."""
+
+    @abstractmethod
+    def delete(self, user: User) -> StepResult:
+        """``user`` deleted in the vendor."""
 
     def sync(self, users: Sequence[User] = (), groups: Sequence[Group] = ()) -> StepResult:
         """One provisioning cycle: every user (the vendor's lookup, then a create or an update), then every group.
