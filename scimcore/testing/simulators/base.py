@@ -340,6 +340,27 @@ class Simulator(ABC):
 
         return self._step("sync", run)
 
+    def rename_user(self, user: User, new_user_name: str) -> StepResult:
+        """Rename ``user`` (a changed matching attribute, Entra's new userPrincipalName): ``user.user_name`` follows.
+
+        The vendor sends the change to the id it remembers (RFC 7644 §3.5.1, §3.5.2), not a lookup by the
+        new name, which would find nothing; ``user.email``, when unset, follows the new name too.
+        """
+
+        def run() -> None:
+            uid = self._known_user(user, self._find_user)
+            old = user.user_name
+            user.user_name = new_user_name
+            try:
+                self._send_rename(uid, user)
+            except _Stop:
+                user.user_name = old
+                raise
+            del self.user_ids[old]
+            self.user_ids[new_user_name] = uid
+
+        return self._step("rename_user", run)
+
     def rename_group(self, group: Group, new_name: str) -> StepResult:
         """Rename ``group`` on the server with the vendor's rename PATCH; ``group.display_name`` follows.
 
@@ -374,6 +395,10 @@ class Simulator(ABC):
     @abstractmethod
     def _sync_group(self, group: Group) -> None:
         """Provision ``group`` and its members as the vendor does in a cycle."""
+
+    @abstractmethod
+    def _send_rename(self, uid: str, user: User) -> None:
+        """Send the vendor's update of ``user`` (already carrying its new ``user_name``) to the id ``uid``."""
 
     @abstractmethod
     def _rename_ops(self, gid: str, new_name: str) -> list[dict[str, Any]]:

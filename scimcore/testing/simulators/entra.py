@@ -234,6 +234,17 @@ class Entra(Simulator):
             return filtered_removals(payloads.REMOVE_MEMBER_WITH_FLAG[0], member_ids)
         return listed_removal(payloads.REMOVE_MEMBER_WITHOUT_FLAG[0], member_ids)
 
+    def _send_rename(self, uid: str, user: User) -> None:
+        """The tutorial's *Update User [Single-valued properties]*: ``Replace`` of ``userName``.
+
+        With the flag the op name is lower-case, as every op of the flag's compliant form (*Known issues*).
+        """
+        (op,) = payloads.TUTORIAL_UPDATE_SINGLE_VALUED
+        operation = {**op, "value": user.user_name}
+        if self.flag:
+            operation["op"] = str(op["op"]).lower()
+        self._patch(f"/Users/{uid}", [operation], expect=(200, 204))
+
     def _rename_ops(self, gid: str, new_name: str) -> list[dict[str, Any]]:
         """The tutorial's *Update Group [Non-member attributes]*: ``Replace`` of ``displayName``."""
         return [{**op, "value": new_name} for op in payloads.TUTORIAL_UPDATE_GROUP_NAME]

@@ -80,7 +80,7 @@ class Okta(Simulator):
 
     def _sync_user(self, user: User) -> bool:
         name = {"givenName": user.given_name, "familyName": user.family_name}
-        create, put = payloads.CREATE_USER, payloads.PUT_USER
+        create = payloads.CREATE_USER
         body = filled(
             create,
             userName=user.user_name,
@@ -90,18 +90,23 @@ class Okta(Simulator):
             externalId=user.external_id,
             active=user.active,
         )
-        return self._create_or_replace(
-            user,
-            body,
-            lambda uid: filled(
-                put,
-                id=uid,
-                userName=user.user_name,
-                name={**put["name"], **name},
-                emails=[{**put["emails"][0], "value": user.mail, "display": user.mail}],
-                active=user.active,
-            ),
+        return self._create_or_replace(user, body, lambda uid: self._put_body(uid, user))
+
+    def _put_body(self, uid: str, user: User) -> dict[str, Any]:
+        """The reference's PUT of the whole user, its ``id`` inside."""
+        put = payloads.PUT_USER
+        return filled(
+            put,
+            id=uid,
+            userName=user.user_name,
+            name={**put["name"], "givenName": user.given_name, "familyName": user.family_name},
+            emails=[{**put["emails"][0], "value": user.mail, "display": user.mail}],
+            active=user.active,
         )
+
+    def _send_rename(self, uid: str, user: User) -> None:
+        """A renamed user: the PUT of the whole user with its new ``userName``."""
+        self._call("PUT", f"/Users/{uid}", self._put_body(uid, user), expect=(200,))
 
     def _find_group(self, display_name: str) -> dict[str, Any] | None:
         expression = f'displayName eq "{display_name}"'

@@ -121,5 +121,9 @@ class OneLogin(Simulator):
     def _removals(self, member_ids: Sequence[str]) -> list[dict[str, Any]]:
         return filtered_removals(payloads.REMOVE_MEMBER[0], member_ids)
 
+    def _send_rename(self, uid: str, user: User) -> None:
+        """A renamed user: the PUT of its whole body with the new ``userName`` (not documented: see the reference)."""
+        self._call("PUT", f"/Users/{uid}", self._body(user), expect=(200,))
+
     def _rename_ops(self, gid: str, new_name: str) -> list[dict[str, Any]]:
         return [{**op, "value": new_name} for op in payloads.RENAME_GROUP]

@@ -186,3 +186,18 @@ def test_a_simulator_module_holds_no_payload(module: Path) -> None:
         if isinstance(key, ast.Constant)
     }
     assert not keys & {"schemas", "op", "Operations"}
+
+
+def test_a_refused_rename_keeps_the_old_name() -> None:
+    """A rename the server refuses (409) is a failure, and the simulator still knows the user by its old name."""
+    stub = Stub({
+        ("GET", "/Users"): (200, EMPTY_LIST),
+        ("POST", "/Users"): (201, {"id": "u1"}),
+        ("PATCH", "/Users/u1"): (409, {"detail": "userName taken"}),
+    })
+    alice = User("alice@contoso.example")
+    with Entra(stub, token=TOKEN) as entra:
+        entra.sync(users=[alice]).assert_success()
+        result = entra.rename_user(alice, "bob@contoso.example")
+    assert result.outcome is Outcome.FAILURE and alice.user_name == "alice@contoso.example"
+    assert entra.id_of(alice) == "u1"

@@ -258,3 +258,18 @@ def test_a_manager_never_synced_is_a_value_error(entra: Entra) -> None:
     alice = User("alice@contoso.example", manager=User("ghost@contoso.example"))
     with pytest.raises(ValueError, match="ghost"):
         entra.sync(users=[alice])
+
+
+def test_rename_user_patches_the_username_at_the_remembered_id(entra: Entra, scim_client: ScimClient) -> None:
+    """A new userPrincipalName: one PATCH replacing userName at the id Entra remembers, no lookup by the new name."""
+    alice = User("alice@contoso.example")
+    entra.sync(users=[alice]).assert_success()
+    uid = entra.id_of(alice)
+    result = entra.rename_user(alice, "alice.liddell@contoso.example").assert_success()
+    assert [(e.method, e.target.split("?")[0]) for e in result.exchanges] == [("PATCH", f"/Users/{uid}")]
+    op = "replace" if entra.flag else "Replace"
+    assert body(result.exchanges[0])["Operations"] == [
+        {"op": op, "path": "userName", "value": "alice.liddell@contoso.example"}
+    ]
+    assert scim_client.get(f"/Users/{uid}").json()["userName"] == "alice.liddell@contoso.example"
+    assert entra.id_of(alice) == uid and alice.user_name == "alice.liddell@contoso.example"

@@ -155,3 +155,13 @@ def test_rename_group_replaces_the_display_name(jumpcloud: JumpCloud, scim_clien
     assert scim_client.get(f"/Groups/{jumpcloud.group_id_of(group)}").json()["displayName"] == "Platform"
     again = jumpcloud.sync(users=[jane], groups=[group]).assert_success()
     assert not sent(again, "POST") and not sent(again, "PATCH")
+
+
+def test_rename_user_puts_the_mapped_user_with_the_new_username(jumpcloud: JumpCloud, scim_client: ScimClient) -> None:
+    """A renamed JumpCloud username: the mapped user PUT at the remembered id."""
+    jane = User("jdoe")
+    jumpcloud.sync(users=[jane]).assert_success()
+    uid = jumpcloud.id_of(jane)
+    (put,) = jumpcloud.rename_user(jane, "jane.doe").assert_success().exchanges
+    assert (put.method, put.target, body(put)["userName"]) == ("PUT", f"/Users/{uid}", "jane.doe")
+    assert scim_client.get(f"/Users/{uid}").json()["userName"] == "jane.doe"

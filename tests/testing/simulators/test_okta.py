@@ -129,3 +129,13 @@ def test_delete_group_sends_delete(okta: Okta, scim_client: ScimClient) -> None:
     gid = okta.group_id_of(group)
     assert [e.status for e in okta.delete_group(group).assert_success().exchanges] == [204]
     assert scim_client.get(f"/Groups/{gid}").status_code == 404
+
+
+def test_rename_user_puts_the_whole_user_with_its_new_username(okta: Okta, scim_client: ScimClient) -> None:
+    """A renamed Okta login: a PUT of the whole user, new userName inside, at the remembered id."""
+    alice = User("alice@okta.local")
+    okta.sync(users=[alice]).assert_success()
+    uid = okta.id_of(alice)
+    (put,) = okta.rename_user(alice, "alice.liddell@okta.local").assert_success().exchanges
+    assert put.method == "PUT" and body(put)["userName"] == "alice.liddell@okta.local" and body(put)["id"] == uid
+    assert scim_client.get(f"/Users/{uid}").json()["userName"] == "alice.liddell@okta.local"

@@ -140,3 +140,14 @@ def test_an_unknown_deprovisioning_action_is_refused(scim_app: Any, scim_token: 
     """The Provisioning tab offers delete or suspend: anything else is a ValueError."""
     with pytest.raises(ValueError, match="deprovision"):
         OneLogin(scim_app, token=scim_token, deprovision="archive")  # type: ignore[arg-type]
+
+
+def test_rename_user_puts_the_template_with_the_new_username(onelogin: OneLogin, scim_client: ScimClient) -> None:
+    """A changed SCIM Username: the template PUT at the remembered id; the next cycle finds the user again."""
+    ana = User("ana@globex.example")
+    onelogin.sync(users=[ana]).assert_success()
+    uid = onelogin.id_of(ana)
+    (put,) = onelogin.rename_user(ana, "ana.lima@globex.example").assert_success().exchanges
+    assert (put.method, put.target, body(put)["userName"]) == ("PUT", f"/Users/{uid}", "ana.lima@globex.example")
+    again = onelogin.sync(users=[ana]).assert_success()
+    assert not sent(again, "POST") and scim_client.get(f"/Users/{uid}").json()["userName"] == "ana.lima@globex.example"
