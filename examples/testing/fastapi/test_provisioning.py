@@ -21,19 +21,20 @@ def people(app: Any) -> dict[str, bool]:
 def test_entra_initial_and_incremental_cycles(
     scim_app: Any, scim_token: str, scim_events: list[Event], flag: bool
 ) -> None:
-    """Entra's first cycle, then a cycle with a changed name, a new member and a removed one: all accepted."""
+    """Entra's first cycle, then a renamed user and a cycle with a changed name, a new and a removed member."""
     alice = User("alice@contoso.example", given_name="Alice", email="alice.liddell@contoso.example")
     bob, carol = User("bob@contoso.example"), User("carol@contoso.example")
     staff = Group("Staff", members=[alice, bob])
     with Entra(scim_app, token=scim_token, flag=flag) as entra:
         entra.test_connection().assert_success()
         entra.sync(users=[alice, bob], groups=[staff]).assert_success()
+        entra.rename_user(bob, "robert@contoso.example").assert_success()
         alice.family_name = "Liddell"
         staff.members = [alice, carol]
         entra.sync(users=[alice, bob, carol], groups=[staff]).assert_success()
     kinds = [e.type for e in scim_events]
     assert kinds.count("user.created") == 3 and kinds.count("group.user_removed") == 1
-    assert set(people(scim_app)) == {"alice@contoso.example", "bob@contoso.example", "carol@contoso.example"}
+    assert set(people(scim_app)) == {"alice@contoso.example", "robert@contoso.example", "carol@contoso.example"}
 
 
 @pytest.mark.parametrize("flag", [False, True], ids=["default", "aadOptscim062020"])

@@ -37,12 +37,14 @@ def _simulator(vendor: str, url: str) -> Simulator:
 
 @pytest.mark.parametrize("vendor", ["entra", "entra-flag", "okta", "onelogin", "jumpcloud"])
 def test_a_lifecycle_over_http_is_accepted(served: str, vendor: str) -> None:
-    """Test connection, a first cycle, a membership change, disable, re-enable, delete: all accepted over HTTP."""
+    """Test connection, a first cycle, renames, a membership change, disable, re-enable, delete: all accepted."""
     ana, ben = User(f"ana.{vendor}@live.example"), User(f"ben.{vendor}@live.example")
     group = Group(f"Staff {vendor}", members=[ana, ben])
     with _simulator(vendor, served) as simulator:
         simulator.test_connection().assert_success()
         simulator.sync(users=[ana, ben], groups=[group]).assert_success()
+        simulator.rename_user(ana, f"ana.lima.{vendor}@live.example").assert_success()
+        simulator.rename_group(group, f"Staff {vendor} renamed").assert_success()
         group.members = [ana]
         simulator.sync(users=[ana, ben], groups=[group]).assert_success()
         simulator.disable(ben).assert_success()
