@@ -448,6 +448,29 @@ class Simulator(ABC):
             gid = self.group_ids[group.display_name] = str(found["id"])
         return gid
 
+    def _group_delta(
+        self, group: Group, create: Mapping[str, Any], *, create_empty: bool = True
+    ) -> tuple[str, set[str], list[str], list[str]] | None:
+        """Look ``group`` up by name and POST ``create`` without members when absent (RFC 7644 §3.3).
+
+        Returns the group's id, the member ids the vendor knows it has, and the ids to add and to remove;
+        None when the group is absent, has no members and ``create_empty`` is False.
+        """
+        members = self._member_ids(group)
+        found = self._find_group(group.display_name)
+        if found is None:
+            if not members and not create_empty:
+                return None
+            body = filled(create, displayName=group.display_name)
+            reply = self._call("POST", "/Groups", body, expect=(201,))
+            gid = self._created_id(reply, f"group {group.display_name!r}")
+            self.group_members[gid] = set()
+        else:
+            gid = str(found["id"])
+        self.group_ids[group.display_name] = gid
+        known = self.group_members.setdefault(gid, set())
+        return gid, known, [m for m in members if m not in known], sorted(known - set(members))
+
     def _sync_group_members(
         self,
         group: Group,
@@ -464,21 +487,10 @@ class Simulator(ABC):
         builds for a batch of ids.  ``create_empty=False`` sends nothing for an absent group without
         members (a vendor that does not create empty groups).
         """
-        members = self._member_ids(group)
-        found = self._find_group(group.display_name)
-        if found is None:
-            if not members and not create_empty:
-                return
-            body = filled(create, displayName=group.display_name)
-            reply = self._call("POST", "/Groups", body, expect=(201,))
-            gid = self._created_id(reply, f"group {group.display_name!r}")
-            self.group_members[gid] = set()
-        else:
-            gid = str(found["id"])
-        self.group_ids[group.display_name] = gid
-        known = self.group_members.setdefault(gid, set())
-        added = [m for m in members if m not in known]
-        removed = sorted(known - set(members))
+        delta = self._group_delta(group, create, create_empty=create_empty)
+        if delta is None:
+            return
+        gid, known, added, removed = delta
         entry = add["value"][0]
         for batch in chunks(added, self.member_batch):
             self._patch(f"/Groups/{gid}", [{**add, "value": [{**entry, "value": m} for m in batch]}], (204, 200))
