@@ -1,6 +1,7 @@
 """The run's request bodies, made from the payload catalogue: the vendor's shape, the run's own values.
 
-Owns: :func:`swap`, which puts the run's ids and names where a catalogue payload has the vendor's examples;
+Owns: :func:`patch_message`, the PatchOp message every PATCH of a check or a simulator sends (RFC 7644
+§3.5.2); :func:`swap`, which puts the run's ids and names where a catalogue payload has the vendor's examples;
 the create bodies (RFC 7644 §3.3) every check sends — the plain RFC 7643 user and group the checks create
 their fixtures with, and Entra's and Okta's own; and Okta's PUT of a whole user (RFC 7644 §3.5.1).  Each is
 a copy of its catalogue payload with a userName, externalId, e-mail or displayName unique to the run, so
@@ -17,12 +18,18 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from scimcore.check.names import PATCH_OP
 from scimcore.check.payloads import entra, generic, okta
 
 if TYPE_CHECKING:
     from scimcore.check.session import Session
 
 _P = TypeVar("_P")
+
+
+def patch_message(operations: list[dict[str, Any]]) -> dict[str, Any]:
+    """The PatchOp message (RFC 7644 §3.5.2) carrying ``operations``, as Entra, Okta and the others send it."""
+    return {"schemas": [PATCH_OP], "Operations": operations}
 
 
 def swap(payload: _P, values: Mapping[str, str]) -> _P:

@@ -28,5 +28,6 @@ OKTA: Final = "okta"
 GENERIC: Final = "generic"
 PROVIDERS = (ENTRA, OKTA, GENERIC)
 
-#: Whose headers a request carries: Entra's (``application/scim+json``, no ``User-Agent``) or Okta's.
-Style = Literal["entra", "okta"]
+#: Whose headers a request carries: Entra's (``application/scim+json``, no ``User-Agent``), Okta's, or the
+#: plain RFC 7644 §3.1 ones of a vendor that documents none (``application/scim+json``, no ``User-Agent``).
+Style = Literal["entra", "okta", "generic"]

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from scimcore.check.bodies import plain_group, plain_user
+from scimcore.check.bodies import patch_message, plain_group, plain_user
 from scimcore.check.expectations import (
     CheckFailed,
     expect_list_response,
@@ -25,7 +25,7 @@ from scimcore.check.expectations import (
     member_ids,
     setup_prefix,
 )
-from scimcore.check.names import ENTERPRISE, ENTRA, PATCH_OP, USER
+from scimcore.check.names import ENTERPRISE, ENTRA, USER
 from scimcore.check.wire import ConnectionLost, Exchange, Wire
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class Session(Wire):
 
     def patch(self, path: str, operations: list[dict[str, Any]], *, flag: bool = False) -> Exchange:
         """PATCH ``operations`` in a PatchOp message: a user or group PATCH answers 200 or 204."""
-        reply = self.call("PATCH", path, {"schemas": [PATCH_OP], "Operations": operations}, flag=flag)
+        reply = self.call("PATCH", path, patch_message(operations), flag=flag)
         expect_status(reply, 200, 204)
         return reply
 

@@ -50,8 +50,8 @@ def _comment_above(module: ModuleType, lineno: int) -> str:
 
 
 def test_the_catalogue_has_one_module_per_vendor() -> None:
-    """The catalogue holds the Entra ID, Okta and plain RFC 7643 payload modules, each listing its payloads."""
-    assert {m.__name__.rsplit(".", 1)[1] for m in MODULES} == {"entra", "generic", "okta"}
+    """The catalogue holds one module per vendor and the plain RFC 7643 one, each listing its payloads."""
+    assert {m.__name__.rsplit(".", 1)[1] for m in MODULES} == {"entra", "generic", "jumpcloud", "okta", "onelogin"}
     assert all(module.__all__ for module in MODULES)
 
 

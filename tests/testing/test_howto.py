@@ -1,27 +1,38 @@
-"""The how-to "Test your app against Entra and Okta traffic" runs as written: its conftest and tests pass."""
+"""The how-to "Test your app against Entra and Okta traffic" shows the example test modules the suite runs."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-import pytest
-
-pytest_plugins = ["pytester"]
-
-GUIDE = Path(__file__).resolve().parents[2] / "docs" / "how-to" / "testing.md"
+ROOT = Path(__file__).resolve().parents[2]
+GUIDE = ROOT / "docs" / "how-to" / "testing.md"
 
 
-def _files() -> dict[str, str]:
-    """The guide's Python blocks that carry a ``title``, by file name."""
-    blocks = re.findall(r'```python title="([^"]+)"\n(.*?)```', GUIDE.read_text(encoding="utf-8"), re.S)
-    return dict(blocks)
+def _included() -> dict[str, str]:
+    """The files the guide's titled Python blocks include with ``--8<--``, by the block's title."""
+    blocks = re.findall(r'```python title="([^"]+)"\n--8<-- "([^"]+)"\n```', GUIDE.read_text(encoding="utf-8"))
+    return {path: title for title, path in blocks}
 
 
-def test_the_guides_fastapi_example_passes(pytester: pytest.Pytester) -> None:
-    """The guide's conftest.py and test_provisioning.py, copied into a project, pass (Entra twice, Okta once)."""
-    files = _files()
-    assert set(files) == {"conftest.py", "test_provisioning.py"}
-    pytester.makeconftest(files["conftest.py"])
-    pytester.makepyfile(test_provisioning=files["test_provisioning.py"])
-    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=3)
+def test_the_guide_shows_the_fastapi_and_django_example_modules_by_inclusion() -> None:
+    """Every module of examples/testing/fastapi and examples/testing/django is included whole, under its name."""
+    wanted = {
+        f"examples/testing/{folder}/{name}": name
+        for folder in ("fastapi", "django")
+        for name in ("conftest.py", "test_provisioning.py")
+    }
+    assert _included() == wanted
+    assert all((ROOT / path).is_file() for path in wanted)
+
+
+def test_the_guide_names_every_simulator() -> None:
+    """The guide names the four simulators the package exports and links to their reference."""
+    from scimcore.testing import simulators
+
+    text = GUIDE.read_text(encoding="utf-8")
+    exported = {name: getattr(simulators, name) for name in simulators.__all__}
+    vendors = {name for name, value in exported.items() if isinstance(value, type) and
+               issubclass(value, simulators.Simulator) and value is not simulators.Simulator}
+    assert vendors == {"Entra", "Okta", "OneLogin", "JumpCloud"}
+    assert all(f"`{name}`" in text for name in vendors) and "../reference/simulators.md" in text

@@ -1,9 +1,10 @@
 """Identity-provider simulators: each vendor's documented request sequence, replayed against your SCIM server.
 
-:class:`~scimcore.testing.simulators.entra.Entra` and :class:`~scimcore.testing.simulators.okta.Okta` send
-what Microsoft Entra ID and Okta send — the requests, in their order, with the vendor's headers and the
-vendor's payload shapes taken from the one catalogue :mod:`scimcore.check.payloads` (the one ``scimcore
-check`` replays) — and conclude from the answers what the vendor would::
+:class:`~scimcore.testing.simulators.entra.Entra`, :class:`~scimcore.testing.simulators.okta.Okta`,
+:class:`~scimcore.testing.simulators.onelogin.OneLogin` and :class:`~scimcore.testing.simulators.jumpcloud.JumpCloud`
+send what Microsoft Entra ID, Okta, OneLogin and JumpCloud send — the requests, in their order, with the
+vendor's headers and the vendor's payload shapes taken from the one catalogue :mod:`scimcore.check.payloads`
+(the one ``scimcore check`` replays) — and conclude from the answers what the vendor would::
 
     from scimcore.testing.simulators import Entra, Group, User
 
@@ -22,6 +23,8 @@ Must not: hold a payload (the catalogue holds them), or import httpx before a si
 
 from scimcore.testing.simulators.base import Group, Outcome, Simulator, StepResult, User
 from scimcore.testing.simulators.entra import Entra
+from scimcore.testing.simulators.jumpcloud import JumpCloud
 from scimcore.testing.simulators.okta import Okta
+from scimcore.testing.simulators.onelogin import OneLogin
 
-__all__ = ["Entra", "Group", "Okta", "Outcome", "Simulator", "StepResult", "User"]
+__all__ = ["Entra", "Group", "JumpCloud", "Okta", "OneLogin", "Outcome", "Simulator", "StepResult", "User"]

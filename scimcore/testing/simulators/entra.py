@@ -8,9 +8,11 @@ provisioning service" (the facts are recorded in ``../shared/idp-traffic.md``):
   by ``displayName``: each must answer 200 with an empty ListResponse (RFC 7644 §3.4.2), never 404;
 - :meth:`Entra.sync` — the initial cycle: per user a query by the matching attribute (``userName``, from the
   userPrincipalName), then ``POST /Users`` (201, with the ``id`` Entra uses from then on) or a ``PATCH`` of the
-  attributes that differ (200 or 204; nothing when none does); per group a query with
-  ``excludedAttributes=members``, ``POST /Groups`` without members, then ``PATCH`` adding the members in
-  batches (the tutorial's ``Add`` with ``"$ref": null``) and removing the ones no longer assigned;
+  attributes that differ (200 or 204; nothing when none does); once every user of the cycle exists, each
+  changed manager: a check of the stored reference by ``filter=id eq "<user>" and manager eq "<manager>"``,
+  then a ``PATCH`` of the enterprise ``manager``; per group a query with ``excludedAttributes=members``,
+  ``POST /Groups`` without members, then ``PATCH`` adding the members in batches (the tutorial's ``Add``
+  with ``"$ref": null``) and removing the ones no longer assigned;
 - :meth:`Entra.disable`, :meth:`Entra.unassign` / :meth:`Entra.reenable` — ``PATCH active`` (an unassigned,
   soft-deleted or disabled user), as ``"False"``/``"True"`` with capitalised ops without the flag, as booleans with it;
 - :meth:`Entra.delete` — ``DELETE /Users/{id}`` (204), which Entra sends 30 days after the soft delete.
@@ -30,7 +32,16 @@ from typing import Any
 
 from scimcore.check.names import ENTRA, Style
 from scimcore.check.payloads import entra as payloads
-from scimcore.testing.simulators.base import Group, Simulator, StepResult, User, chunks, filled, flagged
+from scimcore.testing.simulators.base import (
+    Group,
+    Simulator,
+    StepResult,
+    User,
+    filled,
+    filtered_removals,
+    flagged,
+    listed_removal,
+)
 
 #: Two of the paths Entra's default mapping updates, as its PATCH operations name them.
 _EMPLOYEE_NUMBER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"
@@ -67,6 +78,8 @@ class Entra(Simulator):
     def __init__(self, target: Any, *, token: str, flag: bool = False, **options: Any) -> None:
         super().__init__(target, token=token, **options)
         self._flag = flag or (isinstance(target, str) and flagged(target))
+        #: The manager id Entra last provisioned for each user id.
+        self.manager_ids: dict[str, str] = {}
 
     @property
     def flag(self) -> bool:
@@ -84,17 +97,6 @@ class Entra(Simulator):
                     raise self._fail(f"GET /{resource} filtered by a random GUID found {found['id']}")
 
         return self._step("test_connection", run)
-
-    def sync(self, users: Sequence[User] = (), groups: Sequence[Group] = ()) -> StepResult:
-        """One provisioning cycle: the users (query, then POST or PATCH), then the groups and their members."""
-
-        def run() -> None:
-            for user in users:
-                self._sync_user(user)
-            for group in groups:
-                self._sync_group(group)
-
-        return self._step("sync", run)
 
     def disable(self, user: User) -> StepResult:
         """Disable ``user``: ``PATCH active`` false (``"False"`` without the flag)."""
@@ -117,29 +119,24 @@ class Entra(Simulator):
         def run() -> None:
             uid = self._known_user(user, self._find_user)
             self._call("DELETE", f"/Users/{uid}", expect=(204, 200))
-            del self.user_ids[user.user_name]
-            for members in self.group_members.values():
-                members.discard(uid)
+            self._forget_user(user, uid)
+            self.manager_ids.pop(uid, None)
 
         return self._step("delete", run)
 
     # -- the requests ------------------------------------------------------------------------------------------
-    def _find_user_by(self, user_name: str) -> dict[str, Any] | None:
-        expression = f'userName eq "{user_name}"'
-        return self._lookup("Users", expression, [("filter", expression)])
-
-    def _find_user(self, user: User) -> dict[str, Any] | None:
-        return self._find_user_by(user.user_name)
-
     def _find_group(self, display_name: str) -> dict[str, Any] | None:
         expression = f'displayName eq "{display_name}"'
         return self._lookup("Groups", expression, [("excludedAttributes", "members"), ("filter", expression)])
 
-    def _patch_user(self, user: User, operations: list[dict[str, Any]]) -> None:
-        uid = self._known_user(user, self._find_user)
-        self._patch(f"/Users/{uid}", [dict(op) for op in operations], expect=(200, 204))
+    def _sync_users(self, users: Sequence[User]) -> None:
+        """The users (query, then POST or PATCH), then their changed managers, once every one exists."""
+        created = {user.user_name for user in users if self._sync_user(user)}
+        for user in users:
+            self._sync_manager(user, fresh=user.user_name in created)
 
-    def _sync_user(self, user: User) -> None:
+    def _sync_user(self, user: User) -> bool:
+        """Provision ``user``: True when it was created, False when an existing one was matched."""
         found = self._find_user(user)
         if found is None:
             template = payloads.TUTORIAL_CREATE_USER
@@ -157,11 +154,46 @@ class Entra(Simulator):
             )
             reply = self._call("POST", "/Users", body, expect=(201,))
             self.user_ids[user.user_name] = self._created_id(reply, f"user {user.user_name!r}")
-            return
+            return True
         uid = self.user_ids[user.user_name] = str(found["id"])
         operations = self._updates(user, found)
         if operations:
             self._patch(f"/Users/{uid}", operations, expect=(200, 204))
+        return False
+
+    def _sync_manager(self, user: User, *, fresh: bool) -> None:
+        """Provision a changed manager once both users exist; a known user's reference is checked first.
+
+        Entra checks the stored reference with ``GET /Users?filter=id eq "<user>" and manager eq
+        "<manager>"&attributes=id`` before it updates it; a match means nothing to send.  The manager is set
+        with the bare id and a capitalised ``Add`` without the flag, ``{"value": id}`` and ``replace`` with
+        it; it is cleared with ``{"value": ""}`` without the flag and a ``remove`` with it.
+        """
+        uid = self.user_ids[user.user_name]
+        if user.manager is None:
+            if uid in self.manager_ids:
+                removal = payloads.MANAGER_REMOVED if self.flag else payloads.MANAGER_CLEARED
+                self._patch(f"/Users/{uid}", [dict(op) for op in removal], expect=(200, 204))
+                del self.manager_ids[uid]
+            return
+        mid = self.user_ids.get(user.manager.user_name)
+        if mid is None:
+            raise ValueError(f"{user.manager.user_name!r} manages {user.user_name!r} but was never synced")
+        if self.manager_ids.get(uid) == mid:
+            return
+        if not fresh:
+            expression = f'id eq "{uid}" and manager eq "{mid}"'
+            if self._lookup("Users", expression, [("filter", expression), ("attributes", "id")]) is not None:
+                self.manager_ids[uid] = mid
+                return
+        if self.flag:
+            (op,) = payloads.MANAGER_OBJECT
+            operation = {**op, "value": {**op["value"], "value": mid}}
+        else:
+            (op,) = payloads.MANAGER_BARE_STRING
+            operation = {**op, "value": mid}
+        self._patch(f"/Users/{uid}", [operation], expect=(200, 204))
+        self.manager_ids[uid] = mid
 
     def _updates(self, user: User, found: dict[str, Any]) -> list[dict[str, Any]]:
         """The PATCH operations for the mapped attributes of ``user`` that differ from the server's."""
@@ -193,33 +225,26 @@ class Entra(Simulator):
         return [dict(op) for op in operations]
 
     def _sync_group(self, group: Group) -> None:
-        members = self._member_ids(group)
-        found = self._find_group(group.display_name)
-        if found is None:
-            body = filled(payloads.TUTORIAL_CREATE_GROUP, externalId=group.external_id, displayName=group.display_name)
-            reply = self._call("POST", "/Groups", body, expect=(201,))
-            gid = self._created_id(reply, f"group {group.display_name!r}")
-            self.group_members[gid] = set()
-        else:
-            gid = str(found["id"])
-        self.group_ids[group.display_name] = gid
-        known = self.group_members.setdefault(gid, set())
-        added = [m for m in members if m not in known]
-        removed = sorted(known - set(members))
-        template = payloads.TUTORIAL_ADD_MEMBER[0]
-        for batch in chunks(added, self.member_batch):
-            add = {**template, "value": [{**template["value"][0], "value": m} for m in batch]}
-            self._patch(f"/Groups/{gid}", [add], expect=(204, 200))
-            known.update(batch)
-        for batch in chunks(removed, self.member_batch):
-            self._patch(f"/Groups/{gid}", self._removals(batch), expect=(204, 200))
-            known.difference_update(batch)
+        create = filled(payloads.TUTORIAL_CREATE_GROUP, externalId=group.external_id)
+        self._sync_group_members(group, create, payloads.TUTORIAL_ADD_MEMBER[0], self._removals)
 
     def _removals(self, member_ids: Sequence[str]) -> list[dict[str, Any]]:
         """Member removals: a value list without the flag, one ``members[value eq]`` op each with it."""
         if self.flag:
-            template = payloads.REMOVE_MEMBER_WITH_FLAG[0]
-            example = template["path"].split('"')[1]
-            return [{**template, "path": template["path"].replace(example, m)} for m in member_ids]
-        template = payloads.REMOVE_MEMBER_WITHOUT_FLAG[0]
-        return [{**template, "value": [{**template["value"][0], "value": m} for m in member_ids]}]
+            return filtered_removals(payloads.REMOVE_MEMBER_WITH_FLAG[0], member_ids)
+        return listed_removal(payloads.REMOVE_MEMBER_WITHOUT_FLAG[0], member_ids)
+
+    def _send_rename(self, uid: str, user: User) -> None:
+        """The tutorial's *Update User [Single-valued properties]*: ``Replace`` of ``userName``.
+
+        With the flag the op name is lower-case, as every op of the flag's compliant form (*Known issues*).
+        """
+        (op,) = payloads.TUTORIAL_UPDATE_SINGLE_VALUED
+        operation = {**op, "value": user.user_name}
+        if self.flag:
+            operation["op"] = str(op["op"]).lower()
+        self._patch(f"/Users/{uid}", [operation], expect=(200, 204))
+
+    def _rename_ops(self, gid: str, new_name: str) -> list[dict[str, Any]]:
+        """The tutorial's *Update Group [Non-member attributes]*: ``Replace`` of ``displayName``."""
+        return [{**op, "value": new_name} for op in payloads.TUTORIAL_UPDATE_GROUP_NAME]

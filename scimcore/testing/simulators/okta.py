@@ -3,8 +3,9 @@
 Each step follows Okta's "SCIM 2.0 protocol reference" (the facts are recorded in
 ``../shared/idp-traffic.md``):
 
-- :meth:`Okta.test_connection` — the first page of an import, ``GET /Users?startIndex=1&count=100``: 200
-  with ``itemsPerPage``, ``startIndex`` and ``totalResults`` as integers (RFC 7644 §3.4.2);
+- :meth:`Okta.test_connection` — the credentials test, ``GET /Users?startIndex=1&count=2`` (a constant
+  ``count=2``, as Okta's own SPEC test suite "Test API Credentials" sends it): 200 with ``itemsPerPage``,
+  ``startIndex`` and ``totalResults`` as integers (RFC 7644 §3.4.2);
 - :meth:`Okta.sync` — per user ``GET /Users?filter=userName eq "x"&startIndex=1&count=100``, then ``POST
   /Users`` (201, with ``password``, ``locale`` and ``groups: []``) or a ``PUT`` of the whole user (RFC 7644
   §3.5.1, 200); per pushed group ``GET /Groups?filter=displayName eq "x"&startIndex=1&count=100``, ``POST
@@ -21,15 +22,16 @@ Must not: hold a payload, or send anything Okta does not (no DELETE of a user).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from scimcore.check.names import OKTA, Style
 from scimcore.check.payloads import okta as payloads
-from scimcore.testing.simulators.base import Group, Simulator, StepResult, User, chunks, filled
+from scimcore.testing.simulators.base import Group, Simulator, StepResult, User, chunks, filled, filtered_removals
 
 #: Okta's page: it looks up and imports by pages of 100.
 PAGE = [("startIndex", "1"), ("count", "100")]
+#: The page of Okta's credentials test: ``count=2``, a constant.
+CREDENTIALS_TEST = [("startIndex", "1"), ("count", "2")]
 
 
 class Okta(Simulator):
@@ -43,10 +45,10 @@ class Okta(Simulator):
 
     # -- the steps ---------------------------------------------------------------------------------------------
     def test_connection(self) -> StepResult:
-        """The credentials test: the first import page, 200 with integer paging numbers."""
+        """The credentials test: ``GET /Users?startIndex=1&count=2``, 200 with integer paging numbers."""
 
         def run() -> None:
-            reply = self._call("GET", "/Users", params=PAGE)
+            reply = self._call("GET", "/Users", params=CREDENTIALS_TEST)
             page = reply.json if isinstance(reply.json, dict) else {}
             for name in ("itemsPerPage", "startIndex", "totalResults"):
                 value = page.get(name)
@@ -54,17 +56,6 @@ class Okta(Simulator):
                     raise self._fail(f"GET /Users answered {name}={value!r}: Okta needs an integer")
 
         return self._step("test_connection", run)
-
-    def sync(self, users: Sequence[User] = (), groups: Sequence[Group] = ()) -> StepResult:
-        """Provision ``users`` (lookup, then POST or PUT), then push ``groups`` and their members."""
-
-        def run() -> None:
-            for user in users:
-                self._sync_user(user)
-            for group in groups:
-                self._push_group(group)
-
-        return self._step("sync", run)
 
     def disable(self, user: User) -> StepResult:
         """Deactivate ``user``: ``PATCH {"op": "replace", "value": {"active": false}}``."""
@@ -87,58 +78,54 @@ class Okta(Simulator):
         expression = f'userName eq "{user.user_name}"'
         return self._lookup("Users", expression, [("filter", expression), *PAGE])
 
-    def _patch_user(self, user: User, operations: list[dict[str, Any]]) -> None:
-        uid = self._known_user(user, self._find_user)
-        self._patch(f"/Users/{uid}", [dict(op) for op in operations], expect=(200, 204))
-
-    def _sync_user(self, user: User) -> None:
-        found = self._find_user(user)
+    def _sync_user(self, user: User) -> bool:
         name = {"givenName": user.given_name, "familyName": user.family_name}
-        if found is None:
-            template = payloads.CREATE_USER
-            body = filled(
-                template,
-                userName=user.user_name,
-                name=name,
-                emails=[{**template["emails"][0], "value": user.mail}],
-                displayName=user.shown_name,
-                externalId=user.external_id,
-                active=user.active,
-            )
-            reply = self._call("POST", "/Users", body, expect=(201,))
-            self.user_ids[user.user_name] = self._created_id(reply, f"user {user.user_name!r}")
-            return
-        uid = self.user_ids[user.user_name] = str(found["id"])
-        template = payloads.PUT_USER
+        create = payloads.CREATE_USER
         body = filled(
-            template,
-            id=uid,
+            create,
             userName=user.user_name,
-            name={**template["name"], **name},
-            emails=[{**template["emails"][0], "value": user.mail, "display": user.mail}],
+            name=name,
+            emails=[{**create["emails"][0], "value": user.mail}],
+            displayName=user.shown_name,
+            externalId=user.external_id,
             active=user.active,
         )
-        self._call("PUT", f"/Users/{uid}", body, expect=(200,))
+        return self._create_or_replace(user, body, lambda uid: self._put_body(uid, user))
 
-    def _push_group(self, group: Group) -> None:
-        members = self._member_ids(group)
-        expression = f'displayName eq "{group.display_name}"'
-        found = self._lookup("Groups", expression, [("filter", expression), *PAGE])
-        if found is None:
-            body = filled(payloads.CREATE_GROUP, displayName=group.display_name)
-            reply = self._call("POST", "/Groups", body, expect=(201,))
-            gid = self._created_id(reply, f"group {group.display_name!r}")
-            self.group_members[gid] = set()
-        else:
-            gid = str(found["id"])
-        self.group_ids[group.display_name] = gid
-        known = self.group_members.setdefault(gid, set())
+    def _put_body(self, uid: str, user: User) -> dict[str, Any]:
+        """The reference's PUT of the whole user, its ``id`` inside."""
+        put = payloads.PUT_USER
+        return filled(
+            put,
+            id=uid,
+            userName=user.user_name,
+            name={**put["name"], "givenName": user.given_name, "familyName": user.family_name},
+            emails=[{**put["emails"][0], "value": user.mail, "display": user.mail}],
+            active=user.active,
+        )
+
+    def _send_rename(self, uid: str, user: User) -> None:
+        """A renamed user: the PUT of the whole user with its new ``userName``."""
+        self._call("PUT", f"/Users/{uid}", self._put_body(uid, user), expect=(200,))
+
+    def _find_group(self, display_name: str) -> dict[str, Any] | None:
+        expression = f'displayName eq "{display_name}"'
+        return self._lookup("Groups", expression, [("filter", expression), *PAGE])
+
+    def _rename_ops(self, gid: str, new_name: str) -> list[dict[str, Any]]:
+        """The reference's group rename: a path-less ``replace`` carrying the group's own ``id``."""
+        (op,) = payloads.RENAME_GROUP
+        return [{**op, "value": {**op["value"], "id": gid, "displayName": new_name}}]
+
+    def _sync_group(self, group: Group) -> None:
+        """Push Groups: lookup, POST with ``members: []``, then removals and additions in one PATCH."""
+        delta = self._group_delta(group, payloads.CREATE_GROUP)
+        if delta is None:  # not reached: Okta pushes empty groups too
+            return
+        gid, known, added, removed = delta
         shown = {self.user_ids[m.user_name]: m.user_name for m in group.members}
-        added = [m for m in members if m not in known]
-        removed = sorted(known - set(members))
         remove, add = payloads.REMOVE_AND_ADD_MEMBERS
-        example = remove["path"].split('"')[1]
-        removals = [{**remove, "path": remove["path"].replace(example, m)} for m in removed]
+        removals = filtered_removals(remove, removed)
         batches = chunks(added, self.member_batch) or [[]]
         for batch in batches:
             entry = add["value"][0]

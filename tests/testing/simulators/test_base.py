@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
@@ -12,7 +14,7 @@ import httpx
 import pytest
 
 from scimcore import BearerTokens, MemoryStore, ScimService
-from scimcore.testing.simulators import Entra, Okta, Outcome, User
+from scimcore.testing.simulators import Entra, JumpCloud, Okta, OneLogin, Outcome, User
 from scimcore.wsgi import ScimWSGI
 from tests.servers import free_port
 
@@ -100,6 +102,28 @@ def test_okta_sends_its_user_agent_on_the_wire() -> None:
     assert stub.headers[0]["HTTP_USER_AGENT"] == "Okta SCIM Client 1.0.0"
 
 
+def test_jumpcloud_deactivates_the_test_user_of_a_server_without_user_delete() -> None:
+    """Test Connection against a server answering 405 to DELETE /Users/{id}: the test user gets a PUT active false."""
+    stub = Stub({
+        ("POST", "/Users"): (201, {"id": "u1"}),
+        ("POST", "/Groups"): (201, {"id": "g1"}),
+        ("DELETE", "/Groups/g1"): (204, None),
+        ("DELETE", "/Users/u1"): (405, {"detail": "no user DELETE"}),
+        ("PUT", "/Users/u1"): (200, {"id": "u1", "active": False}),
+    })
+    with JumpCloud(stub, token=TOKEN) as jumpcloud:
+        result = jumpcloud.test_connection().assert_success()
+    assert [(e.method, e.status) for e in result.exchanges][-2:] == [("DELETE", 405), ("PUT", 200)]
+    assert json.loads(result.exchanges[-1].request_body or "")["active"] is False
+
+
+def test_a_list_without_the_list_response_schema_fails_like_in_scimcore_check() -> None:
+    """The simulators judge a list as scimcore check does: a body without the ListResponse schema fails."""
+    with OneLogin(Stub({("GET", "/Users"): (200, {"totalResults": 0, "Resources": []})}), token=TOKEN) as onelogin:
+        result = onelogin.test_connection()
+    assert result.outcome is Outcome.FAILURE and "ListResponse" in result.reason
+
+
 class _Quiet(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         pass
@@ -146,3 +170,34 @@ def test_an_httpx_client_of_the_caller_stays_open(live_url: str) -> None:
         with Entra(client, token=TOKEN) as entra:
             entra.test_connection().assert_success()
         assert not client.is_closed
+
+
+SIMULATORS = sorted((Path(__file__).resolve().parents[3] / "scimcore" / "testing" / "simulators").glob("*.py"))
+
+
+@pytest.mark.parametrize("module", SIMULATORS, ids=lambda path: path.stem)
+def test_a_simulator_module_holds_no_payload(module: Path) -> None:
+    """No dict literal with a "schemas", "op" or "Operations" key: every body comes from the catalogue."""
+    keys = {
+        key.value
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Dict)
+        for key in node.keys
+        if isinstance(key, ast.Constant)
+    }
+    assert not keys & {"schemas", "op", "Operations"}
+
+
+def test_a_refused_rename_keeps_the_old_name() -> None:
+    """A rename the server refuses (409) is a failure, and the simulator still knows the user by its old name."""
+    stub = Stub({
+        ("GET", "/Users"): (200, EMPTY_LIST),
+        ("POST", "/Users"): (201, {"id": "u1"}),
+        ("PATCH", "/Users/u1"): (409, {"detail": "userName taken"}),
+    })
+    alice = User("alice@contoso.example")
+    with Entra(stub, token=TOKEN) as entra:
+        entra.sync(users=[alice]).assert_success()
+        result = entra.rename_user(alice, "bob@contoso.example")
+    assert result.outcome is Outcome.FAILURE and alice.user_name == "alice@contoso.example"
+    assert entra.id_of(alice) == "u1"

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
 from scimcore.check.payloads import entra as catalogue
-from scimcore.check.wire import Exchange
 from scimcore.events import Event
 from scimcore.testing.client import ScimClient
-from scimcore.testing.simulators import Entra, Group, Outcome, StepResult, User
+from scimcore.testing.simulators import Entra, Group, Outcome, User
+from tests.testing.simulators.exchanges import body, sent
 
 FLAG = "aadOptscim062020"
 
-
-def sent(result: StepResult, method: str, path: str = "") -> list[Exchange]:
-    return [e for e in result.exchanges if e.method == method and e.target.split("?")[0].startswith(path)]
-
-
-def body(exchange: Exchange) -> Any:
-    assert exchange.request_body is not None
-    return json.loads(exchange.request_body)
 
 
 @pytest.fixture(params=[False, True], ids=["without-flag", "with-flag"])
@@ -179,3 +170,106 @@ def test_unassign_soft_deletes_with_the_disable_patch(entra: Entra, scim_client:
     expected = catalogue.DISABLE_WITH_FLAG if entra.flag else catalogue.DISABLE_WITHOUT_FLAG
     assert [e.method for e in result.exchanges] == ["PATCH"] and body(result.exchanges[0])["Operations"] == expected
     assert scim_client.get(f"/Users/{entra.id_of(alice)}").json()["active"] is False
+
+
+def test_rename_group_sends_the_tutorials_replace(entra: Entra, scim_client: ScimClient) -> None:
+    """A renamed group: the tutorial's Replace of displayName; the next cycle finds it under its new name."""
+    alice = User("alice@contoso.example")
+    staff = Group("Staff", members=[alice])
+    entra.sync(users=[alice], groups=[staff]).assert_success()
+    result = entra.rename_group(staff, "Staff EMEA").assert_success()
+    assert body(result.exchanges[0])["Operations"] == [{"op": "Replace", "path": "displayName", "value": "Staff EMEA"}]
+    assert scim_client.get(f"/Groups/{entra.group_id_of(staff)}").json()["displayName"] == "Staff EMEA"
+    assert {e.method for e in entra.sync(users=[alice], groups=[staff]).assert_success().exchanges} == {"GET"}
+
+
+def test_delete_group_sends_delete(entra: Entra, scim_client: ScimClient) -> None:
+    """A group removed from scope: DELETE /Groups/{id}, 204, and the group is gone."""
+    staff = Group("Staff")
+    entra.sync(groups=[staff]).assert_success()
+    gid = entra.group_id_of(staff)
+    result = entra.delete_group(staff).assert_success()
+    assert [(e.method, e.status) for e in result.exchanges] == [("DELETE", 204)]
+    assert scim_client.get(f"/Groups/{gid}").status_code == 404 and entra.group_id_of(staff) is None
+
+
+MANAGER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"
+
+
+def manager_of(scim_client: ScimClient, uid: str | None) -> Any:
+    extension = scim_client.get(f"/Users/{uid}").json().get(MANAGER.rsplit(":", 1)[0])
+    return (extension or {}).get("manager")
+
+
+def test_a_new_users_manager_is_patched_after_both_exist(entra: Entra, scim_client: ScimClient) -> None:
+    """A manager synced in the same cycle: both POSTs first, then one manager PATCH in the flag's dialect."""
+    boss = User("boss@contoso.example")
+    alice = User("alice@contoso.example", manager=boss)
+    result = entra.sync(users=[alice, boss]).assert_success()
+    assert [e.method for e in result.exchanges] == ["GET", "POST", "GET", "POST", "PATCH"]
+    (op,) = body(result.exchanges[-1])["Operations"]
+    boss_id = entra.id_of(boss)
+    expected = {"op": "replace", "path": MANAGER, "value": {"value": boss_id}} if entra.flag else {
+        "op": "Add", "path": MANAGER, "value": boss_id}
+    assert op == expected
+    assert manager_of(scim_client, entra.id_of(alice))["value"] == boss_id
+
+
+def test_a_manager_change_checks_the_reference_then_patches(entra: Entra, scim_client: ScimClient) -> None:
+    """A changed manager of a known user: the id-and-manager filter finds nothing, then the PATCH sets it."""
+    boss, other = User("boss@contoso.example"), User("other@contoso.example")
+    alice = User("alice@contoso.example", manager=boss)
+    entra.sync(users=[boss, other, alice]).assert_success()
+    alice.manager = other
+    result = entra.sync(users=[boss, other, alice]).assert_success()
+    check = [e for e in result.exchanges if "manager eq" in e.target]
+    assert len(check) == 1 and "attributes=id" in check[0].target
+    assert [e.method for e in result.exchanges][-1] == "PATCH"
+    assert manager_of(scim_client, entra.id_of(alice))["value"] == entra.id_of(other)
+
+
+def test_a_manager_already_stored_is_not_patched(scim_app: Any, scim_token: str, scim_client: ScimClient) -> None:
+    """A fresh Entra job whose check finds the manager already stored sends no manager PATCH."""
+    boss = User("boss@contoso.example")
+    alice = User("alice@contoso.example", manager=boss)
+    with Entra(scim_app, token=scim_token) as first:
+        first.sync(users=[boss, alice]).assert_success()
+    with Entra(scim_app, token=scim_token) as second:
+        result = second.sync(users=[boss, alice]).assert_success()
+    assert [e.method for e in result.exchanges] == ["GET", "GET", "GET"]
+    assert "manager eq" in result.exchanges[-1].target
+
+
+def test_a_removed_manager_is_cleared(entra: Entra, scim_client: ScimClient) -> None:
+    """A manager taken away: {"value": ""} without the flag, a remove with it; the user has no manager left."""
+    boss = User("boss@contoso.example")
+    alice = User("alice@contoso.example", manager=boss)
+    entra.sync(users=[boss, alice]).assert_success()
+    alice.manager = None
+    result = entra.sync(users=[boss, alice]).assert_success()
+    (op,) = body([e for e in result.exchanges if e.method == "PATCH"][-1])["Operations"]
+    expected = catalogue.MANAGER_REMOVED if entra.flag else catalogue.MANAGER_CLEARED
+    assert [op] == expected
+    assert not (manager_of(scim_client, entra.id_of(alice)) or {}).get("value")
+
+
+def test_a_manager_never_synced_is_a_value_error(entra: Entra) -> None:
+    """Entra provisions a manager reference only to a user it provisioned: anything else is a test mistake."""
+    alice = User("alice@contoso.example", manager=User("ghost@contoso.example"))
+    with pytest.raises(ValueError, match="ghost"):
+        entra.sync(users=[alice])
+
+
+def test_rename_user_patches_the_username_at_the_remembered_id(entra: Entra, scim_client: ScimClient) -> None:
+    """A new userPrincipalName: one PATCH replacing userName at the id Entra remembers, no lookup by the new name."""
+    alice = User("alice@contoso.example")
+    entra.sync(users=[alice]).assert_success()
+    uid = entra.id_of(alice)
+    result = entra.rename_user(alice, "alice.liddell@contoso.example").assert_success()
+    assert [(e.method, e.target.split("?")[0]) for e in result.exchanges] == [("PATCH", f"/Users/{uid}")]
+    op = "replace" if entra.flag else "Replace"
+    assert body(result.exchanges[0])["Operations"] == [
+        {"op": op, "path": "userName", "value": "alice.liddell@contoso.example"}
+    ]
+    assert scim_client.get(f"/Users/{uid}").json()["userName"] == "alice.liddell@contoso.example"
+    assert entra.id_of(alice) == uid and alice.user_name == "alice.liddell@contoso.example"

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 
 from scimcore.check.payloads import okta as catalogue
-from scimcore.check.wire import Exchange
 from scimcore.testing.client import ScimClient
-from scimcore.testing.simulators import Group, Okta, StepResult, User
-
-
-def sent(result: StepResult, method: str) -> list[Exchange]:
-    return [e for e in result.exchanges if e.method == method]
-
-
-def body(exchange: Exchange) -> Any:
-    assert exchange.request_body is not None
-    return json.loads(exchange.request_body)
+from scimcore.testing.simulators import Group, Okta, User
+from tests.testing.simulators.exchanges import body, sent
 
 
 @pytest.fixture
@@ -29,9 +19,9 @@ def okta(scim_app: Any, scim_token: str) -> Any:
 
 
 def test_test_connection_reads_the_first_import_page(okta: Okta) -> None:
-    """Okta's credentials test is GET /Users?startIndex=1&count=100, answered with integer paging numbers."""
+    """Okta's credentials test is GET /Users?startIndex=1&count=2, answered with integer paging numbers."""
     result = okta.test_connection().assert_success()
-    assert [e.target for e in result.exchanges] == ["/Users?startIndex=1&count=100"]
+    assert [e.target for e in result.exchanges] == ["/Users?startIndex=1&count=2"]
 
 
 def test_requests_carry_oktas_headers(okta: Okta) -> None:
@@ -118,3 +108,34 @@ def test_unassign_deactivates_and_sends_no_delete(okta: Okta, scim_client: ScimC
     assert [e.method for e in result.exchanges] == ["PATCH"]
     assert body(result.exchanges[0])["Operations"] == catalogue.DEACTIVATE
     assert scim_client.get(f"/Users/{okta.id_of(alice)}").json()["active"] is False
+
+
+def test_rename_group_carries_the_groups_own_id(okta: Okta, scim_client: ScimClient) -> None:
+    """Okta renames a pushed group with a path-less replace whose value holds the group's id and new name."""
+    group = Group("Engineering")
+    okta.sync(groups=[group]).assert_success()
+    gid = okta.group_id_of(group)
+    result = okta.rename_group(group, "Platform").assert_success()
+    assert body(result.exchanges[0])["Operations"] == [
+        {"op": "replace", "value": {"id": gid, "displayName": "Platform"}}
+    ]
+    assert scim_client.get(f"/Groups/{gid}").json()["displayName"] == "Platform"
+
+
+def test_delete_group_sends_delete(okta: Okta, scim_client: ScimClient) -> None:
+    """A pushed group deleted in Okta: DELETE /Groups/{id}, 204."""
+    group = Group("Engineering")
+    okta.sync(groups=[group]).assert_success()
+    gid = okta.group_id_of(group)
+    assert [e.status for e in okta.delete_group(group).assert_success().exchanges] == [204]
+    assert scim_client.get(f"/Groups/{gid}").status_code == 404
+
+
+def test_rename_user_puts_the_whole_user_with_its_new_username(okta: Okta, scim_client: ScimClient) -> None:
+    """A renamed Okta login: a PUT of the whole user, new userName inside, at the remembered id."""
+    alice = User("alice@okta.local")
+    okta.sync(users=[alice]).assert_success()
+    uid = okta.id_of(alice)
+    (put,) = okta.rename_user(alice, "alice.liddell@okta.local").assert_success().exchanges
+    assert put.method == "PUT" and body(put)["userName"] == "alice.liddell@okta.local" and body(put)["id"] == uid
+    assert scim_client.get(f"/Users/{uid}").json()["userName"] == "alice.liddell@okta.local"
