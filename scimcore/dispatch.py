@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 import random
 import socket
@@ -42,13 +41,8 @@ from scimcore.directories import Directory, DirectoryStore
 from scimcore.emitter import register_dispatcher
 from scimcore.events import StoredEvent, occurred_epoch
 from scimcore.store.ports import Outbox
-from scimcore.webhook_targets import (
-    Resolver,
-    WebhookTargetError,
-    private_webhooks_allowed,
-    resolve_webhook_target,
-)
-from scimcore.webhooks import SIGNATURE_HEADER, sign
+from scimcore.webhook_post import post_event
+from scimcore.webhook_targets import Resolver, private_webhooks_allowed
 
 logger = logging.getLogger("scimcore.dispatch")
 
@@ -174,43 +168,19 @@ class Dispatcher:
             await asyncio.to_thread(self.outbox.mark_failed, stored.seq, "no webhook configured", None)
             self._outcome(event.directory_id, "dead")
             return None
-        body = json.dumps(event.payload(), separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": "scimcore-webhooks",
-            "Scimcore-Event-Id": event.id,
-            "Scimcore-Event-Type": event.type,
-        }
-        if directory.webhook_secret:
-            headers[SIGNATURE_HEADER] = sign(directory.webhook_secret, body)  # wall-clock time, as receivers check
-        error: str | None = None
-        try:
-            target = await asyncio.to_thread(
-                resolve_webhook_target, directory.webhook_url, allow_private=self._allow_private,
-                resolver=self._resolver,
-            )
-        except WebhookTargetError as exc:
-            logger.warning("event %s not delivered: %s", event.id, exc)
-            await asyncio.to_thread(self.outbox.mark_failed, stored.seq, f"webhook address refused: {exc}", None)
+        attempt = await post_event(
+            client, directory, event.payload(), allow_private=self._allow_private, resolver=self._resolver,
+        )
+        if attempt.delivered:
+            await asyncio.to_thread(self.outbox.mark_delivered, stored.seq)
+            self._outcome(event.directory_id, "delivered")
+            return None
+        if attempt.refused:  # the address rules refused the target: trying again cannot help
+            logger.warning("event %s not delivered: %s", event.id, attempt.detail)
+            await asyncio.to_thread(self.outbox.mark_failed, stored.seq, attempt.detail, None)
             self._outcome(event.directory_id, "dead")
             return None
-        except OSError as exc:
-            error = f"name resolution failed: {type(exc).__name__}"
-        else:
-            extensions: dict[str, Any] = {}
-            if target.host is not None:
-                headers["Host"] = target.host
-            if target.server_name is not None:
-                extensions["sni_hostname"] = target.server_name
-            try:
-                response = await client.post(target.url, content=body, headers=headers, extensions=extensions)
-                if 200 <= response.status_code < 300:
-                    await asyncio.to_thread(self.outbox.mark_delivered, stored.seq)
-                    self._outcome(event.directory_id, "delivered")
-                    return None
-                error = f"HTTP {response.status_code}"
-            except Exception as exc:  # noqa: BLE001 - any transport failure is a failed attempt
-                error = type(exc).__name__
+        error = attempt.detail
         occurred = occurred_epoch(event.occurred_at)
         retry_at = self.clock() + self.backoff(stored.attempts)
         if occurred is not None and retry_at - occurred > self.config.retry_period:

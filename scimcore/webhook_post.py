@@ -35,6 +35,11 @@ class Attempt:
         """Whether the receiver answered 2xx."""
         return self.status is not None and 200 <= self.status < 300
 
+    @property
+    def detail(self) -> str:
+        """What went wrong, for the event log (the receiver's status when it answered)."""
+        return self.error or f"HTTP {self.status}"
+
 
 def event_body(payload: dict[str, Any]) -> bytes:
     """The exact bytes delivered (and signed) for an event payload: compact UTF-8 JSON."""
