@@ -25,13 +25,44 @@ The tests talk to the store only through its port, with documents built the way 
 them; importing :mod:`scimcore` never imports this package.
 """
 
-from scimcore.testing.admins import AdminStoreContract
-from scimcore.testing.directories import DirectoryStoreContract
-from scimcore.testing.documents import GROUP, REGISTRY, USER, group_doc, user_doc
-from scimcore.testing.links import SessionEndsContract, SetupLinksContract
-from scimcore.testing.outbox import OutboxContract
-from scimcore.testing.recorder import RecorderContract
-from scimcore.testing.resources import StoreContract
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scimcore.testing.admins import AdminStoreContract
+    from scimcore.testing.directories import DirectoryStoreContract
+    from scimcore.testing.documents import GROUP, REGISTRY, USER, group_doc, user_doc
+    from scimcore.testing.links import SessionEndsContract, SetupLinksContract
+    from scimcore.testing.outbox import OutboxContract
+    from scimcore.testing.recorder import RecorderContract
+    from scimcore.testing.resources import StoreContract
+
+# Each name is imported when first used, so ``scimcore.testing.simulators`` (which drives a live URL from a
+# script) does not import pytest through this package.
+_HOMES = {
+    "AdminStoreContract": "admins",
+    "DirectoryStoreContract": "directories",
+    "GROUP": "documents",
+    "REGISTRY": "documents",
+    "USER": "documents",
+    "group_doc": "documents",
+    "user_doc": "documents",
+    "SessionEndsContract": "links",
+    "SetupLinksContract": "links",
+    "OutboxContract": "outbox",
+    "RecorderContract": "recorder",
+    "StoreContract": "resources",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'scimcore.testing' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"scimcore.testing.{home}"), name)
+
 
 __all__ = [
     "GROUP",
