@@ -16,7 +16,8 @@ Comparing two trees uses this interpreter for both.
 Scenarios: ``get`` (``GET /Users/{id}``), ``eq`` (a ``userName eq`` filter), ``patch`` (Entra's PATCH of
 ``active`` to ``"False"``: a write for each user's first request, an unchanged resource after), ``write`` (the
 same PATCH turning ``active`` off and on, round by round, so that every request writes), ``group`` (``GET
-/Groups/{id}?excludedAttributes=members``).
+/Groups/{id}?excludedAttributes=members``), ``create`` (``POST /Users`` of a new user), ``members`` (a PATCH
+adding one user to a 10-member group, then one removing it, answered with the group).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-SCENARIOS = ("get", "eq", "patch", "write", "group")
+SCENARIOS = ("get", "eq", "patch", "write", "group", "create", "members")
 STORES = ("memory", "sqlite")
 TOKEN = "bench-token-0123456789abcdef"
 
@@ -59,7 +60,7 @@ for i in range(50):
     reply = service.handle(ScimRequest("POST", "/Users", headers=headers, body=body, base_url=base))
     ids.append(json.loads(reply.body)["id"])
 groups = []
-if scenario == "group":
+if scenario in ("group", "members"):
     for g in range(5):
         group = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": f"g{g}",
                  "members": [{"value": uid} for uid in ids[g * 10 : g * 10 + 10]]}
@@ -79,6 +80,18 @@ for k in range(count):
     elif scenario == "group":
         query = "excludedAttributes=members"
         request = ScimRequest("GET", f"/Groups/{groups[k % 5]}", query=query, headers=headers, base_url=base)
+    elif scenario == "create":
+        user = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": f"new{k}@example.com",
+                "active": True, "emails": [{"value": f"new{k}@example.com", "primary": True, "type": "work"}]}
+        request = ScimRequest("POST", "/Users", headers=headers, body=json.dumps(user).encode(), base_url=base)
+    elif scenario == "members":  # the user after the group's ten joins, then leaves, round by round
+        gid, member = groups[k % 5], ids[((k % 5) * 10 + 10) % 50]
+        if (k // 5) % 2 == 0:
+            op = {"op": "add", "path": "members", "value": [{"value": member}]}
+        else:
+            op = {"op": "remove", "path": f'members[value eq "{member}"]'}
+        body = json.dumps({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [op]})
+        request = ScimRequest("PATCH", f"/Groups/{gid}", headers=headers, body=body.encode(), base_url=base)
     elif scenario == "write":  # every request changes the user: active goes false, then true, round by round
         body = patch if (k // 50) % 2 == 0 else enable
         request = ScimRequest("PATCH", f"/Users/{uid}", headers=headers, body=body, base_url=base)

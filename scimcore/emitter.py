@@ -26,7 +26,7 @@ from typing import Any
 from scimcore import events as ev
 from scimcore.schema.registry import ResourceTypeDef, SchemaRegistry
 from scimcore.store.port import Document, MemberRef, Store
-from scimcore.store.ports import DirectoryStore
+from scimcore.store.ports import SUMMARY_KEYS, DirectoryStore, MemberSummaries
 
 logger = logging.getLogger("scimcore")
 
@@ -118,12 +118,14 @@ def store_member_info(store: Store, registry: SchemaRegistry, directory: str) ->
 
     def member_info(ids: list[str]) -> dict[str, dict[str, Any]]:
         missing = [i for i in ids if i not in cache]
-        if missing:
+        if missing and isinstance(store, MemberSummaries):
+            cache.update(store.summaries_of(missing, directory=directory))
+        elif missing:
             for rid, type_name in store.resource_types_of(missing, directory=directory).items():
                 member_type = registry.find_resource_type(type_name)
                 info: dict[str, Any] = {"id": rid, "type": type_name}
                 found = member_type and store.get(member_type, rid, directory=directory, omit=frozenset({"members"}))
-                for key in ("userName", "displayName", "externalId"):
+                for key in SUMMARY_KEYS:
                     if found and found.get(key):
                         info[key] = found[key]
                 cache[rid] = info

@@ -181,6 +181,7 @@ def create_resource(rt: Runtime, ctx: RequestContext) -> ScimResponse:
     made = events.created(rtype, doc) if events else []
     rt.store.create(rtype, doc, directory=ctx.directory, events=made)
     notify(rt.subscribers, made)
+    ctx.groups = {doc["id"]: []}  # a resource with a new id is no group's member yet (RFC 7643 §4.1.2)
     return responses.resource_response(rt, 201, rtype, doc, ctx, location=True)
 
 

@@ -245,6 +245,23 @@ class GroupedGet(Protocol):
         ...
 
 
+SUMMARY_KEYS = ("userName", "displayName", "externalId")
+"""The attributes a member's summary carries, where the member has them (:class:`MemberSummaries`)."""
+
+
+@runtime_checkable
+class MemberSummaries(Protocol):
+    """Who many resources are, in one read (optional; member events name their members with it)."""
+
+    def summaries_of(self, ids: Iterable[str], *, directory: str = ...) -> dict[str, dict[str, Any]]:
+        """For each of ``ids`` stored in ``directory``: ``id``, ``type`` and each :data:`SUMMARY_KEYS` it has.
+
+        Exactly what :meth:`Store.resource_types_of` and :meth:`Store.get` give for those ids; ids naming
+        nothing are left out.
+        """
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxFigures:
     """How the outbox stands: events waiting for delivery, dead letters, and the age of the oldest waiting one."""

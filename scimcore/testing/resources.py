@@ -17,7 +17,7 @@ import pytest
 from scimcore.errors import InvalidCursor, NotFound, PreconditionFailed, Uniqueness
 from scimcore.filter.parser import parse_filter
 from scimcore.schema.paths import resolve_path
-from scimcore.store.ports import GroupedGet, Query, Store
+from scimcore.store.ports import SUMMARY_KEYS, GroupedGet, MemberSummaries, Query, Store
 from scimcore.testing.documents import GROUP, USER, group_doc, ids, user_doc
 from scimcore.testing.documents import meta as stored_meta
 
@@ -204,6 +204,25 @@ class StoreContract:
             assert [(r.group_id, r.display) for r in refs] == [(r.group_id, r.display) for r in store.groups_of(uid)]
         assert store.get_with_groups(USER, "nobody") is None
         assert store.get_with_groups(USER, "u1", directory="elsewhere") is None
+
+    def test_member_summaries_match_resource_types_of_and_get(self, store: Store) -> None:
+        """summaries_of (optional, MemberSummaries) says what resource_types_of and get say; misses left out."""
+        if not isinstance(store, MemberSummaries):
+            pytest.skip("the store does not summarise many resources in one read (optional)")
+        store.create(USER, user_doc("u1", "a", externalId="x-1", displayName="Ann"))
+        store.create(USER, user_doc("u2", "b"))
+        store.create(GROUP, group_doc("g1", "One", ["u1"]))
+        ids = ["u1", "u2", "g1", "nobody"]
+        expected = {}
+        for rid, type_name in store.resource_types_of(ids).items():
+            doc = store.get(USER if type_name == USER.name else GROUP, rid)
+            assert doc is not None
+            expected[rid] = {"id": rid, "type": type_name, **{k: doc[k] for k in SUMMARY_KEYS if doc.get(k)}}
+        assert store.summaries_of(ids) == expected
+        assert expected["u1"] == {
+            "id": "u1", "type": "User", "userName": "a", "displayName": "Ann", "externalId": "x-1",
+        }
+        assert store.summaries_of(ids, directory="elsewhere") == {}
 
     def test_groups_read_with_a_page_match_groups_of_many(self, store: Store) -> None:
         """A page read with_groups carries exactly the groups groups_of_many gives, or none if not supported."""

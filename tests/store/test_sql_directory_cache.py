@@ -59,9 +59,29 @@ def test_a_kept_record_cannot_be_changed_by_its_reader(two: tuple[SqlStore, SqlS
     assert first.get_directory("d1").options == {}  # type: ignore[union-attr]
 
 
-def test_an_unknown_directory_is_not_kept(two: tuple[SqlStore, SqlStore]) -> None:
-    """A directory another store creates is found at once, even right after a miss."""
+def test_a_miss_is_kept_for_the_cache_time(two: tuple[SqlStore, SqlStore], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A directory another store creates right after a miss is found once DIRECTORY_CACHE_SECONDS have passed."""
     first, second = two
+    clock = [1000.0]
+    monkeypatch.setattr(sql_directories.time, "monotonic", lambda: clock[0])
     assert second.get_directory("d2") is None
     first.save_directory(Directory("d2", "Globex", created="2026-12-01T00:00:00Z"))
+    assert second.get_directory("d2") is None
+    clock[0] += sql_directories.DIRECTORY_CACHE_SECONDS
     assert second.get_directory("d2") is not None
+
+
+def test_a_store_finds_a_directory_it_saved_after_a_miss(two: tuple[SqlStore, SqlStore]) -> None:
+    """Saving a directory forgets that its id had no record."""
+    first, _ = two
+    assert first.get_directory("d2") is None
+    first.save_directory(Directory("d2", "Globex", created="2026-12-01T00:00:00Z"))
+    assert first.get_directory("d2") is not None
+
+
+def test_misses_kept_are_bounded(two: tuple[SqlStore, SqlStore]) -> None:
+    """Ids that name nothing never hold more than ABSENT_KEPT entries."""
+    first, _ = two
+    for n in range(sql_directories.ABSENT_KEPT * 3):
+        assert first.get_directory(f"nothing-{n}") is None
+    assert len(first._lookups.absent) <= sql_directories.ABSENT_KEPT

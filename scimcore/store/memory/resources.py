@@ -37,6 +37,7 @@ from scimcore.store.memory.tables import (
 )
 from scimcore.store.ports import (
     DEFAULT_DIRECTORY,
+    SUMMARY_KEYS,
     DeleteEvents,
     Document,
     MemberEvents,
@@ -424,6 +425,21 @@ class MemoryResources:
         """The groups of each of ``member_ids``."""
         with self._lock:
             return {m: self.groups_of(m, directory=directory) for m in member_ids}
+
+    def summaries_of(self, ids: Iterable[str], *, directory: str = DEFAULT_DIRECTORY) -> dict[str, dict[str, Any]]:
+        """Each stored id's type and :data:`~scimcore.store.ports.SUMMARY_KEYS`, under one hold of the lock."""
+        with self._lock:
+            dir_ = self._dirs.get(directory)
+            found: dict[str, dict[str, Any]] = {}
+            if dir_ is None:
+                return found
+            for rid in ids:
+                for name, table in dir_.tables.items():
+                    doc = table.load(rid) if rid in table.rows else None
+                    if doc is not None:
+                        found[rid] = {"id": rid, "type": name, **{k: doc[k] for k in SUMMARY_KEYS if doc.get(k)}}
+                        break
+            return found
 
     def resource_types_of(self, ids: Iterable[str], *, directory: str = DEFAULT_DIRECTORY) -> dict[str, str]:
         """For each of ``ids`` stored in ``directory``, the name of its resource type."""

@@ -3,7 +3,9 @@
 A directory's record is read by every request to it, so the store keeps each record it read for
 :data:`DIRECTORY_CACHE_SECONDS`: a change made through this store is seen at once (saving or deleting a
 directory drops its record), one made by another process (``scimcore directories deactivate``, a second
-server on the same database) within that time.  Tokens are never cached: a revoked token is refused at once.
+server on the same database) within that time.  That a directory has no record is kept as long (a library
+serving the default directory has none), for at most :data:`ABSENT_KEPT` ids at once, so that ids which name
+nothing cannot grow the cache.  Tokens are never cached: a revoked token is refused at once.
 
 Owns: directory and token records (digests only; a clear token never reaches a store).
 Must not: check tokens (:mod:`scimcore.directories` does, in constant time) or touch resources.
@@ -32,6 +34,9 @@ from scimcore.store.sql.schema import directories, tokens
 DIRECTORY_CACHE_SECONDS = 1.0
 """How long a directory's record read from the database is used again without reading it."""
 
+ABSENT_KEPT = 256
+"""How many ids found to have no directory record are remembered at once (all are forgotten when full)."""
+
 
 class _Lookups:
     """The two reads every directory request makes, compiled once, and the directory records read lately.
@@ -41,6 +46,7 @@ class _Lookups:
 
     def __init__(self, store: SqlEngine) -> None:
         self.recent: dict[str, tuple[float, Directory]] = {}
+        self.absent: dict[str, float] = {}  # directory id -> when it was found to have no record
         database = store.engine.dialect
         self.directory = Prepared(select(directories).where(directories.c.id == bindparam("id")), database)
         self.token = Prepared(
@@ -80,12 +86,12 @@ class SqlDirectories(SqlEngine):
             "webhook_secret": directory.webhook_secret,
             "options": dict(directory.options),
         }
-        self._lookups.recent.pop(directory.id, None)
+        self._forget_directory_record(directory.id)
         with self._tx(write=True) as conn:
             found = conn.execute(update(directories).where(directories.c.id == directory.id).values(**values))
             if not found.rowcount:
                 conn.execute(insert(directories).values(id=directory.id, **values))
-        self._lookups.recent.pop(directory.id, None)
+        self._forget_directory_record(directory.id)
 
     @cached_property
     def _lookups(self) -> _Lookups:
@@ -97,17 +103,25 @@ class SqlDirectories(SqlEngine):
         kept = self._lookups.recent.get(directory_id)
         if kept is not None and now - kept[0] < DIRECTORY_CACHE_SECONDS:
             return replace(kept[1], options=dict(kept[1].options))
+        absent = self._lookups.absent
+        if now - absent.get(directory_id, -DIRECTORY_CACHE_SECONDS) < DIRECTORY_CACHE_SECONDS:
+            return None
         with self._tx(single=True) as conn:
             row = self._lookups.directory(conn, {"id": directory_id}).first()
         if row is None:
             self._lookups.recent.pop(directory_id, None)
+            if len(absent) >= ABSENT_KEPT:
+                absent.clear()
+            absent[directory_id] = now
             return None
+        absent.pop(directory_id, None)
         found = self._directory(row)
         self._lookups.recent[directory_id] = (now, found)
         return replace(found, options=dict(found.options))
 
     def _forget_directory_record(self, directory_id: str) -> None:
         self._lookups.recent.pop(directory_id, None)
+        self._lookups.absent.pop(directory_id, None)
 
     def list_directories(self) -> list[Directory]:
         """Every directory in creation order."""

@@ -36,6 +36,7 @@ from scimcore.store.port import (
     offset_position,
     unique_attributes,
 )
+from scimcore.store.ports import SUMMARY_KEYS
 from scimcore.store.sql.compile import FilterCompiler, NotPushable
 from scimcore.store.sql.rows import CHUNK, MEMBERS, SqlRows
 from scimcore.store.sql.schema import counts, members, resources
@@ -300,6 +301,18 @@ class SqlReads(SqlRows):
             rows = conn.execute(self._sql.groups_of, {"directory": directory, "ids": wanted[start : start + CHUNK]})
             for member_id, group_id, name in rows:
                 found[member_id].append(MemberRef(group_id, name))
+        return found
+
+    def summaries_of(self, ids: Iterable[str], *, directory: str = DEFAULT_DIRECTORY) -> dict[str, dict[str, Any]]:
+        """Each stored id's type and :data:`~scimcore.store.ports.SUMMARY_KEYS`, one statement per chunk of ids."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[str, dict[str, Any]] = {}
+        with self._tx(single=len(wanted) <= CHUNK) as conn:
+            for start in range(0, len(wanted), CHUNK):
+                rows = conn.execute(self._sql.summaries, {"directory": directory, "ids": wanted[start : start + CHUNK]})
+                for rid, type_name, *values in rows:
+                    named = {k: v for k, v in zip(SUMMARY_KEYS, values, strict=True) if v}
+                    found[rid] = {"id": rid, "type": type_name, **named}
         return found
 
     def resource_types_of(self, ids: Iterable[str], *, directory: str = DEFAULT_DIRECTORY) -> dict[str, str]:

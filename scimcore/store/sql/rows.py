@@ -44,7 +44,7 @@ from scimcore.store.port import (
 )
 from scimcore.store.sql.compile import Dialect, FilterCompiler
 from scimcore.store.sql.engine import SqlEngine
-from scimcore.store.sql.schema import members, resources
+from scimcore.store.sql.schema import counts, members, resources
 
 MEMBERS = "members"
 CHUNK = 500
@@ -157,6 +157,20 @@ class Statements:
             )
             .values({name: bindparam(f"new_{name}") for name in ROW_COLUMNS})
         )
+        #: A new resource's row: ``directory``, ``resource_type``, ``id`` and the :data:`ROW_COLUMNS`.
+        self.insert_row = insert(resources).values(
+            {name: bindparam(name) for name in ("directory", "resource_type", "id", *ROW_COLUMNS)}
+        )
+        #: ``scim_counts`` moved by ``delta`` for ``directory`` and ``rtype`` (an upsert; a first row holds ``n``).
+        if dialect.pg:
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+        first = upsert(counts).values(directory=bindparam("directory"), resource_type=bindparam("rtype"),
+                                      n=bindparam("n"))
+        self.count_by: Insert = first.on_conflict_do_update(
+            index_elements=[counts.c.directory, counts.c.resource_type], set_={"n": counts.c.n + bindparam("delta")}
+        )
         #: The number of resources with ``unique_value = :value``.
         self.unique_count: Select[Any] = (
             select(func.count())
@@ -172,6 +186,15 @@ class Statements:
             )
             .order_by(members.c.seq)
         )
+        #: Who resources are (:class:`~scimcore.store.ports.MemberSummaries`): ``directory`` and ``ids``
+        #: (expanding); the id, the type, then userName, displayName and externalId.
+        self.summaries = select(
+            resources.c.id,
+            resources.c.resource_type,
+            dialect.text_at(resources.c.doc, ["userName"]),
+            dialect.text_at(resources.c.doc, ["displayName"]),
+            resources.c.external_id,
+        ).where(resources.c.directory == bindparam("directory"), resources.c.id.in_(bindparam("ids", expanding=True)))
         #: The members of one group: ``directory`` and ``id``, in the order they were added.
         self.members_of_one = Prepared(
             select(members.c.group_id, members.c.member_id, members.c.member_type, members.c.display)

@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     delete,
-    insert,
     select,
     update,
 )
@@ -32,7 +31,7 @@ from scimcore.store.port import (
     MemberRef,
 )
 from scimcore.store.sql.rows import _GROUP_OF_MEMBERSHIP, CHUNK, MEMBERS, SqlRows
-from scimcore.store.sql.schema import counts, members, resources
+from scimcore.store.sql.schema import members, resources
 
 
 class SqlWrites(SqlRows):
@@ -53,9 +52,9 @@ class SqlWrites(SqlRows):
             with self._tx(write=True) as conn:
                 self._check_other_unique(conn, rtype, doc, directory)
                 conn.execute(
-                    insert(resources).values(
-                        directory=directory, resource_type=rtype.name, id=doc["id"], **self._row_values(rtype, doc)
-                    )
+                    self._sql.insert_row,
+                    {"directory": directory, "resource_type": rtype.name, "id": doc["id"],
+                     **self._row_values(rtype, doc)},
                 )
                 if rtype.attr(MEMBERS) is not None:
                     self._insert_members(conn, rtype, doc["id"], doc.get(MEMBERS) or [], directory)
@@ -227,15 +226,8 @@ class SqlWrites(SqlRows):
 
     def _count(self, conn: Connection, rtype: ResourceTypeDef, directory: str, delta: int) -> None:
         """Keep ``scim_counts`` in step with inserts and deletes, in the same transaction (an upsert)."""
-        if self.dialect.pg:
-            from sqlalchemy.dialects.postgresql import insert as upsert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
-        statement = upsert(counts).values(directory=directory, resource_type=rtype.name, n=max(delta, 0))
         conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=[counts.c.directory, counts.c.resource_type], set_={"n": counts.c.n + delta}
-            )
+            self._sql.count_by, {"directory": directory, "rtype": rtype.name, "n": max(delta, 0), "delta": delta}
         )
 
 
