@@ -21,6 +21,9 @@ from scimcore.testing import GROUP, USER, group_doc, user_doc  # noqa: E402
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 WORDS = ["alpha", "Beta", "gamma", "ÉCOLE", "école", "delta", ""]
+# displayName values whose lower-casing or folding changes their length or leaves ASCII: the trigram index must
+# hold them in the form the filter compares, or a substring filter would miss a match.
+NAMES = ["Straße Müller", "İstanbul Ofis", "\u212aelvin Ware", 'say "hi" now', "Ωmega ΣΙΣΥΦΟΣ"]
 
 
 def _users() -> list[dict[str, Any]]:
@@ -37,6 +40,8 @@ def _users() -> list[dict[str, Any]]:
             ]
         if i % 5 == 1:
             attrs[ENTERPRISE] = {"employeeNumber": str(i), "manager": {"value": f"u{(i + 1) % 24:02d}"}}
+        if i % 3 != 2:
+            attrs["displayName"] = NAMES[i % len(NAMES)]
         if i % 6 == 2:
             attrs["name"] = {"givenName": word, "familyName": f"Fam{i}"}
         docs.append(user_doc(f"u{i:02d}", f"{word}.user{i}", **attrs))
@@ -71,6 +76,21 @@ ATOMS = [
     'meta.created ge "2026-01-01T00:00:00Z"',
     'meta.resourceType eq "User"',
     "title eq null",
+    'displayName co "STRASSE"',
+    'displayName co "straße"',
+    'displayName co "İSTAN"',
+    'displayName sw "istan"',
+    'displayName co "kelvin"',
+    'displayName ew "ware"',
+    'displayName co "y \\"hi"',
+    'displayName co "σισ"',
+    'displayName co "ΣΊ"',
+    'userName co "COLE.US"',
+    'userName ew "USER21"',
+    'externalId co "xt-"',
+    'externalId sw "EXT"',
+    'emails.value co "CORP.LOC"',
+    'emails.value sw "home1"',
 ]
 
 filters = st.recursive(

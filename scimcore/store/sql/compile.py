@@ -36,6 +36,7 @@ from scimcore.filter.ast import And, Compare, Expr, Not, Or, Path, Present, Valu
 from scimcore.schema.folding import fold, folds
 from scimcore.schema.registry import AttributeDef, ResourceTypeDef
 from scimcore.store.port import unique_attributes
+from scimcore.store.sql import text_index
 from scimcore.store.sql.schema import members, resources
 
 
@@ -55,6 +56,8 @@ class Dialect:
     def __init__(self, name: str) -> None:
         self.name = name
         self.pg = name == "postgresql"
+        #: Whether the database has SQLite's trigram index (:mod:`~scimcore.store.sql.text_index`).
+        self.text_index = False
 
     # -- JSON access ---------------------------------------------------------------------------------
     def text_at(self, doc: Any, keys: list[str]) -> ColumnElement[Any]:
@@ -101,8 +104,15 @@ class Dialect:
         return func.json_type(value, _sqlite_path([sub]))
 
     def lower(self, expr: Any) -> ColumnElement[Any]:
-        """Unicode lower-casing, matching Python's ``str.lower``."""
-        return func.lower(expr) if self.pg else func.scim_lower(expr)
+        """Unicode lower-casing, matching Python's ``str.lower``.
+
+        PostgreSQL's ``lower`` turns U+0130 (capital I with dot above) into a plain ``i`` where Python gives
+        ``i`` and U+0307 (combining dot above); it is spelled out first, so the two agree.  (They still differ
+        on a word-final capital sigma, which Python lower-cases to ``ς`` and PostgreSQL to ``σ``.)
+        """
+        if self.pg:
+            return func.lower(func.replace(expr, "\u0130", "i\u0307"))
+        return func.scim_lower(expr)
 
     def boolean(self, value: bool) -> Any:
         """How a JSON boolean reads back from :meth:`text_at`."""
@@ -153,6 +163,10 @@ class FilterCompiler:
         self.d = dialect
         self.rtype = rtype
         self.directory = directory
+        #: Whether a term every match must satisfy (one reached through ``and`` only) was narrowed by the
+        #: trigram index: then the index's candidates are the cheapest way into the rows.
+        self.narrowed = False
+        self._conjunct = True
 
     def compile(self, expr: Expr) -> ColumnElement[bool]:
         """The SQL condition for ``expr``; raises :class:`NotPushable`.
@@ -169,6 +183,12 @@ class FilterCompiler:
     def _node(self, node: Expr, scope: FromClause | None) -> ColumnElement[bool]:
         if isinstance(node, And):
             return and_(self._node(node.left, scope), self._node(node.right, scope))
+        if self._conjunct and isinstance(node, Or | Not | ValuePath):
+            self._conjunct = False
+            try:
+                return self._node(node, scope)
+            finally:
+                self._conjunct = True
         if isinstance(node, Or):
             return or_(self._node(node.left, scope), self._node(node.right, scope))
         if isinstance(node, Not):
@@ -195,6 +215,15 @@ class FilterCompiler:
         return [extension, attr.name] if extension else [attr.name]
 
     def _doc_leaf(self, node: Compare | Present) -> ColumnElement[bool]:
+        exact = self._exact_leaf(node)
+        if self.d.text_index and isinstance(node, Compare):
+            narrowed = text_index.candidates(self.rtype, node, resources.c.seq)
+            if narrowed is not None:
+                self.narrowed = self.narrowed or self._conjunct
+                return and_(exact, narrowed)  # the candidates hold every match: the meaning stays exact's
+        return exact
+
+    def _exact_leaf(self, node: Compare | Present) -> ColumnElement[bool]:
         path = node.path
         attr = path.attr
         if path.extension is None:

@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from scimcore.store.sql import faults, schema
+from scimcore.store.sql import faults, schema, text_index
 from scimcore.store.sql.compile import Dialect
 
 
@@ -74,6 +74,9 @@ class SqlEngine:
             self._configure_sqlite(self.engine, busy_timeout_ms=round(busy_seconds * 1000))
         if migrate:
             self.upgrade()
+        if backend == "sqlite":
+            with self._connection(write=False, single=True) as conn:
+                self.dialect.text_index = text_index.present(conn)
 
     @staticmethod
     def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    and_,
     case,
     func,
     literal_column,
@@ -144,7 +145,13 @@ class SqlReads(SqlRows):
             return self._unique_lookup(conn, rtype, query, directory, value)
         where = [self._scope(rtype, directory)]
         if query.filter is not None:
-            where.append(FilterCompiler(self.dialect, rtype, directory).compile(query.filter))
+            compiler = FilterCompiler(self.dialect, rtype, directory)
+            where.append(compiler.compile(query.filter))
+            if compiler.narrowed:
+                # ``directory || ''`` keeps SQLite from reading the whole resource type through its index
+                # when the trigram index names a handful of candidate rows (a rowid lookup each).
+                scope = resources.c.directory.concat("") == directory
+                where[0] = and_(scope, resources.c.resource_type == rtype.name)
         order: list[Any] = []
         if query.sort_by is not None:
             column = self._sort_column(rtype, query.sort_by)

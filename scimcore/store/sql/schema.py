@@ -261,8 +261,15 @@ def _step_7(conn: Connection) -> None:
     session_ends.create(conn, checkfirst=True)
 
 
+def _step_8(conn: Connection) -> None:
+    """SQLite's trigram index for substring filters (:mod:`~scimcore.store.sql.text_index`)."""
+    from scimcore.store.sql import text_index
+
+    text_index.create(conn)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
-    _step_1, _step_2, _step_3, _step_4, _step_5, _step_6, _step_7,
+    _step_1, _step_2, _step_3, _step_4, _step_5, _step_6, _step_7, _step_8,
 ]
 """Migration steps; step ``n`` (1-based) brings the schema from version ``n - 1`` to ``n``."""
 
