@@ -38,6 +38,18 @@ def normalise_url(url: str) -> str:
     return url
 
 
+SYNCHRONOUS_LEVELS = ("NORMAL", "FULL", "EXTRA")
+"""SQLite's durability settings a URL may ask for with ``?synchronous=``.
+
+In WAL mode ``NORMAL`` (the default) syncs the write-ahead log at checkpoints, not at every commit: a commit
+survives the process being killed (``kill -9``, a crash of scimcore), but the last commits before a power
+loss or an operating-system crash may be rolled back (the database stays consistent).  ``FULL`` syncs the log
+at every commit, so an acknowledged write survives a power loss too, at the cost of one ``fsync`` per write.
+"""
+
+SYNCHRONOUS_DEFAULT = "NORMAL"
+
+
 def _scim_lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
@@ -57,9 +69,16 @@ class SqlEngine:
 
     def __init__(self, url: str, *, migrate: bool = True, echo: bool = False, **engine_options: Any) -> None:
         self.url = normalise_url(url)
-        backend = make_url(self.url).get_backend_name()
+        parsed = make_url(self.url)
+        backend = parsed.get_backend_name()
         if backend not in ("sqlite", "postgresql"):
             raise ValueError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
+        synchronous = SYNCHRONOUS_DEFAULT
+        if backend == "sqlite" and "synchronous" in parsed.query:
+            synchronous = str(parsed.query["synchronous"]).upper()
+            if synchronous not in SYNCHRONOUS_LEVELS:
+                raise ValueError(f"synchronous={synchronous.lower()} is not one of normal, full or extra")
+            parsed = parsed.difference_update_query(["synchronous"])
         self.dialect = Dialect(backend)
         options: dict[str, Any] = {"echo": echo, "hide_parameters": True, **engine_options}
         if backend == "sqlite":
@@ -67,11 +86,11 @@ class SqlEngine:
         else:
             options.setdefault("pool_pre_ping", True)
             options.setdefault("pool_size", 10)
-        self.engine: Engine = create_engine(self.url, **options)
+        self.engine: Engine = create_engine(parsed, **options)
         self._read_committed: bool | None = None
         if backend == "sqlite":
             busy_seconds = float(options["connect_args"].get("timeout", 30))
-            self._configure_sqlite(self.engine, busy_timeout_ms=round(busy_seconds * 1000))
+            self._configure_sqlite(self.engine, busy_timeout_ms=round(busy_seconds * 1000), synchronous=synchronous)
         if migrate:
             self.upgrade()
         if backend == "sqlite":
@@ -79,8 +98,11 @@ class SqlEngine:
                 self.dialect.text_index = text_index.present(conn)
 
     @staticmethod
-    def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int) -> None:
-        """WAL, the busy timeout (``connect_args["timeout"]``, 30 s by default), foreign keys, explicit BEGIN."""
+    def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int, synchronous: str) -> None:
+        """WAL, the busy timeout (``connect_args["timeout"]``, 30 s by default), foreign keys, explicit BEGIN.
+
+        ``synchronous`` is SQLite's ``PRAGMA synchronous`` (:data:`SYNCHRONOUS_LEVELS`).
+        """
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -89,7 +111,7 @@ class SqlEngine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.close()
             dbapi_conn.create_function("scim_lower", 1, _scim_lower, deterministic=True)
 
