@@ -137,7 +137,7 @@ def _place(cmap: CompiledMap, out: Split, ext: str | None, name: str, value: Any
     if isinstance(place, ChildPlace):
         rows = []
         for item in value if isinstance(value, list) else [value]:
-            row: dict[Column[Any], Any] = {}
+            row: dict[Column[Any], Any] = {sub_place.column: None for sub_place in place.fields.values()}
             for sub, sub_value in (item.items() if isinstance(item, Mapping) else [("value", item)]):
                 sub_place = place.fields.get(sub)
                 if sub_place is None:
