@@ -420,8 +420,9 @@ class MappedResources(SqlEngine):
                     .values({cmap.version.key: meta["version"], cmap.last_modified.key: meta["lastModified"]})
                 )
                 if events is not None:
-                    doc = self._docs(conn, cmap, [{**row, cmap.version: meta["version"],
-                                                   cmap.last_modified: meta["lastModified"]}], frozenset({MEMBERS}))[0]
+                    moved = {column: row[column] for column in cmap.table.columns}
+                    moved.update({cmap.version: meta["version"], cmap.last_modified: meta["lastModified"]})
+                    doc = self._docs(conn, cmap, [moved], frozenset({MEMBERS}))[0]
                     self._append_events(conn, directory, events(added, removed, doc))
             return added, removed
 

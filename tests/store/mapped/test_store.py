@@ -210,3 +210,22 @@ def test_a_converted_column_is_written_and_filtered(url: str) -> None:
         assert [d["id"] for d in page.resources] == ["u2"]
     finally:
         store.close()
+
+
+def test_a_member_change_writes_its_events_with_the_groups_new_document(store: MappedStore) -> None:
+    """change_members builds its events from the group's document at its new version, in the same transaction."""
+    from scimcore.events import Event
+    from scimcore.testing.documents import meta
+
+    store.create(USER, user_doc("u1", "a"))
+    store.create(GROUP, group_doc("g1", "G"))
+    seen: list[tuple[list[str], list[str], dict[str, Any]]] = []
+
+    def events(added: list[str], removed: list[str], doc: dict[str, Any]) -> list[Event]:
+        seen.append((added, removed, doc))
+        return [Event("e1", "group.user_added", "default", "2026-01-01T00:00:00Z", {}, "g1")]
+
+    store.change_members(GROUP, "g1", [{"value": "u1", "type": "User"}], [], lambda m: meta(GROUP, 2), None,
+                         events=events)
+    assert seen == [(["u1"], [], group_doc("g1", "G", meta=meta(GROUP, 2)))]
+    assert [stored.event.id for stored in store.list_events("default")] == ["e1"]
