@@ -229,3 +229,37 @@ def test_a_member_change_writes_its_events_with_the_groups_new_document(store: M
                          events=events)
     assert seen == [(["u1"], [], group_doc("g1", "G", meta=meta(GROUP, 2)))]
     assert [stored.event.id for stored in store.list_events("default")] == ["e1"]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def either(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MappedStore]:
+    """A mapped store on SQLite and on PostgreSQL."""
+    url = f"sqlite:///{tmp_path / 'race.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    with opened(url) as store:
+        yield store
+
+
+def test_concurrent_creates_of_one_user_name_give_one_winner(either: MappedStore) -> None:
+    """Eight threads creating one userName in different cases: exactly one row, seven Uniqueness errors."""
+    import threading
+
+    from scimcore.errors import Uniqueness
+
+    outcomes: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def create(n: int) -> None:
+        barrier.wait()
+        try:
+            either.create(USER, user_doc(f"u{n}", "Ana" if n % 2 else "ANA"))
+            outcomes.append("created")
+        except Uniqueness:
+            outcomes.append("taken")
+
+    threads = [threading.Thread(target=create, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["created"] + ["taken"] * 7
+    assert len(_rows(either, accounts)) == 1
