@@ -75,7 +75,7 @@ class Dialect:
             from sqlalchemy import case
             from sqlalchemy import cast as sql_cast
 
-            arr = func.jsonb_extract_path(doc, *[literal(k) for k in keys])
+            arr = func.jsonb_extract_path(doc, *[literal(k) for k in keys]) if keys else doc
             safe = case((func.jsonb_typeof(arr) == "array", arr), else_=sql_cast(literal("[]"), JSONB))
             return func.jsonb_array_elements(safe).table_valued("value").alias()
         return func.json_each(doc, _sqlite_path(keys)).table_valued("value", "type").alias()

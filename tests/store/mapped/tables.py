@@ -44,6 +44,7 @@ accounts = Table(
     Column("scim_created", String(40), nullable=False),
     Column("scim_modified", String(40), nullable=False),
     Column("scim_extra", JSON),
+    Column("email_list", JSON),
     UniqueConstraint("tenant", "login_key"),
 )
 

@@ -17,20 +17,25 @@ from sqlalchemy import create_engine  # noqa: E402
 from scimcore.filter.parser import parse_filter  # noqa: E402
 from scimcore.schema.paths import resolve_path  # noqa: E402
 from scimcore.schema.registry import SchemaRegistry  # noqa: E402
-from scimcore.store.mapped import MappedStore  # noqa: E402
+from scimcore.store.mapped import JsonColumn, MappedStore  # noqa: E402
 from scimcore.store.mapped.compile import MappedCompiler  # noqa: E402
 from scimcore.store.mapped.mapping import compile_map  # noqa: E402
 from scimcore.store.memory import MemoryStore  # noqa: E402
 from scimcore.store.port import Query  # noqa: E402
 from scimcore.store.sql.compile import Dialect  # noqa: E402
 from scimcore.testing import GROUP, USER, group_doc  # noqa: E402
-from tests.store.mapped.tables import GROUPS, USERS, metadata  # noqa: E402
+from tests.store.mapped.tables import GROUPS, USERS, accounts, metadata  # noqa: E402
 from tests.store.test_pushdown import ATOMS, _users, filters  # noqa: E402
+
+# The same users with their e-mails in a JSON column.
+JSON_EMAILS = dataclasses.replace(USERS, attributes={**USERS.attributes, "emails": JsonColumn(accounts.c.email_list)})
+VARIANTS = {"columns": USERS, "overflow": None, "json": JSON_EMAILS}
 
 # The same users with title, name and e-mails in the overflow column instead of columns of their own.
 OVERFLOWING = dataclasses.replace(
     USERS, attributes={k: v for k, v in USERS.attributes.items() if k not in ("title", "emails") and "name." not in k}
 )
+VARIANTS["overflow"] = OVERFLOWING
 
 
 def _open(url: str, users: Any = USERS) -> MappedStore:
@@ -53,10 +58,10 @@ def memory() -> MemoryStore:
     return store
 
 
-@pytest.fixture(scope="module", params=["columns", "overflow"])
+@pytest.fixture(scope="module", params=sorted(VARIANTS))
 def mapped(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[MappedStore]:
     path: Path = tmp_path_factory.mktemp("mapped-pushdown") / "app.db"
-    store = _open(f"sqlite:///{path}", USERS if request.param == "columns" else OVERFLOWING)
+    store = _open(f"sqlite:///{path}", VARIANTS[request.param])
     yield store
     store.close()
 
@@ -73,12 +78,12 @@ def test_mapped_search_matches_memory(memory: MemoryStore, mapped: MappedStore, 
     assert _ids(mapped, text) == _ids(memory, text)
 
 
-@pytest.mark.parametrize("users", [USERS, OVERFLOWING], ids=["columns", "overflow"])
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
 @pytest.mark.parametrize("text", ATOMS)
-def test_atoms_compile_to_sql(users: Any, text: str) -> None:
+def test_atoms_compile_to_sql(variant: str, text: str) -> None:
     """Every filter term of the SQL store's push-down test runs in SQL through the mapping too."""
     rtype = SchemaRegistry.default().resource_type("User")
-    cmap = compile_map(users, rtype)
+    cmap = compile_map(VARIANTS[variant], rtype)
     groups = compile_map(GROUPS, SchemaRegistry.default().resource_type("Group")).members
     for dialect in ("sqlite", "postgresql"):
         MappedCompiler(Dialect(dialect), cmap, "default", groups).compile(parse_filter(text, USER))
@@ -107,9 +112,10 @@ def test_sorted_pages_match_memory(memory: MemoryStore, mapped: MappedStore, att
         assert (got.total, [d["id"] for d in got.resources]) == (want.total, [d["id"] for d in want.resources])
 
 
-def test_postgres_search_matches_memory(memory: MemoryStore, postgres_url: str) -> None:
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_postgres_search_matches_memory(memory: MemoryStore, postgres_url: str, variant: str) -> None:
     """On PostgreSQL the mapped store matches the in-memory evaluator for every term and pairs of them."""
-    store = _open(postgres_url)
+    store = _open(postgres_url, VARIANTS[variant])
     try:
         texts = ATOMS + [f"({a}) or ({b})" for a, b in zip(ATOMS, reversed(ATOMS), strict=True)]
         texts += [f"not ({a}) and ({b})" for a, b in zip(ATOMS, ATOMS[1:], strict=False)]
