@@ -14,6 +14,7 @@ Must not: know the layout of any table beyond its :class:`~scimcore.store.mapped
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -148,15 +149,39 @@ class MappedResources(SqlEngine):
             docs = self._docs(conn, cmap, rows, omit)
         return docs[0] if docs else None
 
+    def get_with_groups(
+        self,
+        rtype: ResourceTypeDef,
+        resource_id: str,
+        *,
+        directory: str = DEFAULT_DIRECTORY,
+        omit: frozenset[str] = frozenset(),
+    ) -> tuple[Document, list[MemberRef]] | None:
+        """:meth:`get` and :meth:`groups_of` of one resource, read on one connection (:class:`GroupedGet`)."""
+        cmap = self._map(rtype)
+        with self._tx() as conn:
+            rows = self._rows(conn, cmap, [self._scope(cmap, directory), cmap.id == resource_id])
+            docs = self._docs(conn, cmap, rows, omit)
+            if not docs:
+                return None
+            return docs[0], self._groups_of_many(conn, [resource_id], directory)[resource_id]
+
     def search(self, rtype: ResourceTypeDef, query: Query, *, directory: str = DEFAULT_DIRECTORY) -> Page:
-        """Filter, sort and page in SQL when the mapping lets it be exact; otherwise filter and sort in Python."""
+        """Filter, sort and page in SQL when the mapping lets it be exact; otherwise filter and sort in Python.
+
+        With :attr:`Query.with_groups` the page's groups are read on the same connection (:attr:`Page.groups`).
+        """
         cmap = self._map(rtype)
         start = scan.start_of(query)
         with self._tx() as conn:
             try:
-                return self._search_sql(conn, cmap, query, directory, start)
+                page = self._search_sql(conn, cmap, query, directory, start)
             except NotPushable:
-                return self._search_python(conn, cmap, query, directory)
+                page = self._search_python(conn, cmap, query, directory)
+            if query.with_groups and page.resources:
+                ids = [doc["id"] for doc in page.resources]
+                page = dataclasses.replace(page, groups=self._groups_of_many(conn, ids, directory))
+            return page
 
     def _search_sql(self, conn: Connection, cmap: CompiledMap, query: Query, directory: str, start: int) -> Page:
         where = [self._scope(cmap, directory)]

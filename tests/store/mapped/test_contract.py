@@ -15,6 +15,8 @@ from tests.store.mapped.tables import opened  # noqa: E402
 
 
 class TestSqliteMappedStore(StoreContract):
+    reads_page_groups = True
+
     @pytest.fixture
     def store(self, tmp_path: Path) -> Iterator[MappedStore]:
         with opened(f"sqlite:///{tmp_path / 'app.db'}") as store:
@@ -22,6 +24,8 @@ class TestSqliteMappedStore(StoreContract):
 
 
 class TestPostgresMappedStore(StoreContract):
+    reads_page_groups = True
+
     @pytest.fixture
     def store(self, postgres_url: str) -> Iterator[MappedStore]:
         with opened(postgres_url) as store:
