@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, inspect, select
 
+from scimcore.errors import ScimError
 from scimcore.schema.registry import SchemaRegistry
 from scimcore.store.mapped.mapping import (
     ChildTable,
@@ -34,7 +35,7 @@ from scimcore.store.sql.directories import SqlDirectories
 from scimcore.store.sql.links import SqlLinks
 from scimcore.store.sql.outbox import SqlOutbox
 from scimcore.store.sql.recorder import SqlRecorder
-from scimcore.store.sql.schema import directories, recorded, setup_links, tokens
+from scimcore.store.sql.schema import LATEST, directories, recorded, schema_version, setup_links, tokens
 from scimcore.store.sql.schema import events as events_table
 
 __all__ = ["ChildTable", "Field", "JsonColumn", "MappedStore", "MappingError", "MemberTable", "ResourceMap"]
@@ -75,6 +76,31 @@ class MappedStore(MappedResources, SqlOutbox, SqlDirectories, SqlRecorder, SqlAd
             raise MappingError("only one resource type may keep members")
         self.maps = compiled
         super().__init__(url, migrate=migrate, **engine_options)
+
+    def readiness(self) -> list[str]:
+        """What keeps the store from serving (:class:`~scimcore.store.ports.Readiness`).
+
+        An unreachable database, scimcore's schema older or newer than this scimcore's, or a mapped table that
+        does not exist (the application's migrations have not run).
+        """
+        try:
+            with self._tx() as conn:
+                found = conn.execute(select(func.max(schema_version.c.version))).scalar_one_or_none()
+                tables = inspect(conn)
+                missing = sorted({table.name for cmap in self.maps.values() for table in cmap.tables()
+                                  if not tables.has_table(table.name, schema=table.schema)})
+        except ScimError:
+            return ["the database cannot be reached"]
+        except Exception as exc:  # noqa: BLE001 - a readiness probe reports, it does not fail
+            return [f"the database cannot be read ({type(exc).__name__})"]
+        problems = []
+        version = int(found or 0)
+        if version != LATEST:
+            problems.append(f"the database schema is at version {version}, this scimcore uses {LATEST} "
+                            "(scimcore db upgrade)")
+        if missing:
+            problems.append(f"the application's tables {', '.join(missing)} do not exist")
+        return problems
 
     def delete_directory(self, directory_id: str) -> None:
         """Remove a directory: its rows in the application's tables and scimcore's records, in one transaction."""

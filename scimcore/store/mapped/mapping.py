@@ -172,6 +172,11 @@ class CompiledMap:
     members: MemberPlace | None
     order: tuple[Column[Any], ...]
 
+    def tables(self) -> list[Table]:
+        """Every table the resource type is kept in: its own, its child tables and its member table."""
+        found = [self.table] + [place.table for place in self.whole.values() if isinstance(place, ChildPlace)]
+        return found + ([self.members.table] if self.members is not None else [])
+
     def unique_attr(self) -> AttributeDef | None:
         """The attribute kept in :attr:`unique_key` (the first unique one: ``userName``, ``displayName``)."""
         attrs = unique_attributes(self.rtype)

@@ -263,3 +263,17 @@ def test_concurrent_creates_of_one_user_name_give_one_winner(either: MappedStore
         thread.join()
     assert sorted(outcomes) == ["created"] + ["taken"] * 7
     assert len(_rows(either, accounts)) == 1
+
+
+def test_readiness_names_missing_application_tables(url: str) -> None:
+    """The store is ready once the application's tables exist, and says which are missing before."""
+    store = MappedStore(url, [USERS, GROUPS])
+    try:
+        assert store.readiness() == [
+            "the application's tables account_emails, accounts, team_members, teams do not exist"]
+        engine = create_engine(url)
+        metadata.create_all(engine)
+        engine.dispose()
+        assert store.readiness() == []
+    finally:
+        store.close()
