@@ -25,7 +25,7 @@ from scimcore.store.port import Query  # noqa: E402
 from scimcore.store.sql.compile import Dialect  # noqa: E402
 from scimcore.testing import GROUP, USER, group_doc  # noqa: E402
 from tests.store.mapped.tables import GROUPS, USERS, accounts, metadata  # noqa: E402
-from tests.store.test_pushdown import ATOMS, _users, filters  # noqa: E402
+from tests.store.test_pushdown import ATOMS, _ids, _users, filters  # noqa: E402
 
 # The same users with their e-mails in a JSON column.
 JSON_EMAILS = dataclasses.replace(USERS, attributes={**USERS.attributes, "emails": JsonColumn(accounts.c.email_list)})
@@ -64,11 +64,6 @@ def mapped(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     store = _open(f"sqlite:///{path}", VARIANTS[request.param])
     yield store
     store.close()
-
-
-def _ids(store: Any, text: str) -> tuple[int, list[str]]:
-    page = store.search(USER, Query(filter=parse_filter(text, USER)))
-    return page.total, sorted(d["id"] for d in page.resources)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
