@@ -4,9 +4,11 @@
     python benchmarks/instructions.py --scenario patch     # one scenario
     python benchmarks/instructions.py --tree ../old        # another checkout, e.g. `git worktree add ../old REV`
     python benchmarks/instructions.py --store sqlite       # the SQLite store, on a file in a temporary directory
+    python benchmarks/instructions.py --store mapped       # the mapped store over examples/own_tables_sqlalchemy.py
 
 Each scenario runs twice under ``valgrind --tool=callgrind`` on the memory store (or, with ``--store sqlite``, the
-SQL store on a fresh SQLite file, seeded the same way), in-process
+SQL store on a fresh SQLite file, seeded the same way; with ``--store mapped``, the mapped store of
+``examples/own_tables_sqlalchemy.py`` on a fresh SQLite file, its rows in the example's ``accounts`` tables), in-process
 (``ScimService.handle``, no adapter, no network, ``PYTHONHASHSEED=0``): once seeding only, once seeding and then
 ``--requests`` requests. The difference divided by ``--requests`` is the cost of one request, without start-up and
 seeding. Wall-clock rates change with what else the machine runs; these counts are the same run after run, so a
@@ -32,7 +34,7 @@ import tempfile
 from pathlib import Path
 
 SCENARIOS = ("get", "eq", "patch", "write", "group", "create", "members")
-STORES = ("memory", "sqlite")
+STORES = ("memory", "sqlite", "mapped")
 TOKEN = "bench-token-0123456789abcdef"
 
 DRIVER = r"""
@@ -48,6 +50,10 @@ base = "http://127.0.0.1/scim/v2"
 if kind == "sqlite":
     from scimcore.store.sql import SqlStore
     store = SqlStore(f"sqlite:///{workdir}/bench-{scenario}-{count}.db")
+elif kind == "mapped":
+    import os
+    os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench-mapped-{scenario}-{count}.db"
+    from examples.own_tables_sqlalchemy import store
 else:
     from scimcore.store.memory import MemoryStore
     store = MemoryStore()

@@ -78,7 +78,7 @@ class Dialect:
             from sqlalchemy import case
             from sqlalchemy import cast as sql_cast
 
-            arr = func.jsonb_extract_path(doc, *[literal(k) for k in keys])
+            arr = func.jsonb_extract_path(doc, *[literal(k) for k in keys]) if keys else doc
             safe = case((func.jsonb_typeof(arr) == "array", arr), else_=sql_cast(literal("[]"), JSONB))
             return func.jsonb_array_elements(safe).table_valued("value").alias()
         return func.json_each(doc, _sqlite_path(keys)).table_valued("value", "type").alias()
@@ -275,10 +275,14 @@ class FilterCompiler:
         folded = Compare(node.path, node.op, fold(node.value))
         return self._compare_text(folded, resources.c.unique_value, case_exact=True)
 
+    def _meta_columns(self) -> dict[str, Any]:
+        """The columns ``meta.created``, ``meta.lastModified`` and ``meta.version`` are kept in."""
+        return {"created": resources.c.created, "lastModified": resources.c.last_modified,
+                "version": resources.c.version}
+
     def _meta(self, node: Compare | Present) -> ColumnElement[bool]:
         sub = node.path.sub.name if node.path.sub else None
-        column = {"created": resources.c.created, "lastModified": resources.c.last_modified,
-                  "version": resources.c.version}.get(sub or "")
+        column = self._meta_columns().get(sub or "")
         if sub == "resourceType":
             value: ColumnElement[Any] = literal(self.rtype.name)
         elif column is not None:
