@@ -286,7 +286,7 @@ class MappedResources(SqlEngine):
         if clash is not None:
             raise Uniqueness(f"A {cmap.rtype.name} with {unique.name} already exists (case-insensitively).")
 
-    def _refused(self, cmap: CompiledMap, doc: Document, directory: str) -> Exception:
+    def _refused(self, cmap: CompiledMap, doc: Document, directory: str, *, creating: bool = True) -> Exception:
         """What an integrity error of a write means: a unique value taken meanwhile, or an app's constraint."""
         with self._tx() as conn:
             taken = conn.execute(select(cmap.id).where(self._scope(cmap, directory), cmap.id == doc["id"])).first()
@@ -294,7 +294,7 @@ class MappedResources(SqlEngine):
                 self._check_unique(conn, cmap, split(cmap, doc), doc["id"], directory)
             except Uniqueness as exc:
                 return exc
-        if taken is not None:
+        if taken is not None and creating:
             return Uniqueness(f"A {cmap.rtype.name} with id '{doc['id']}' already exists.")
         return InvalidValue(
             f"The application's table '{cmap.table.name}' refused this {cmap.rtype.name}: a constraint of its own "
@@ -345,7 +345,9 @@ class MappedResources(SqlEngine):
         try:
             with self._tx(write=True) as conn:
                 self._check_unique(conn, cmap, parts, doc["id"], directory)
-                values = {c.key: v for c, v in parts.values.items()}
+                # An attribute the IdP left out leaves its column to the application's own default (a
+                # ``default=`` or ``server_default=`` of the column), as a row the application inserts would.
+                values = {c.key: v for c, v in parts.values.items() if v is not None or not _has_default(c)}
                 conn.execute(insert(cmap.table).values({**values, cmap.directory.key: directory}))
                 self._write_children(conn, cmap, doc["id"], parts, replace=False)
                 if cmap.members is not None:
@@ -372,7 +374,12 @@ class MappedResources(SqlEngine):
                 if current[cmap.version] != expected_version:
                     raise _stale(rtype, doc["id"], current[cmap.version], expected_version)
                 self._check_unique(conn, cmap, parts, doc["id"], directory)
-                values = {c.key: v for c, v in parts.values.items() if c is not cmap.id}
+                # An attribute left out of a PUT whose column cannot be empty and has a default of the
+                # application's keeps its value (an Okta PUT without ``active`` must not deactivate anyone).
+                values = {
+                    c.key: v for c, v in parts.values.items()
+                    if c is not cmap.id and (v is not None or c.nullable or not _has_default(c))
+                }
                 mine = and_(self._scope(cmap, directory), cmap.id == doc["id"])
                 conn.execute(update(cmap.table).where(mine).values(values))
                 self._write_children(conn, cmap, doc["id"], parts, replace=True)
@@ -380,7 +387,7 @@ class MappedResources(SqlEngine):
                     self._replace_members(conn, cmap.members, doc["id"], parts.members or [], rtype)
                 self._append_events(conn, directory, events)
         except IntegrityError:
-            raise self._refused(cmap, doc, directory) from None
+            raise self._refused(cmap, doc, directory, creating=False) from None
 
     def _replace_members(self, conn: Connection, place: MemberPlace, gid: str, items: list[Mapping[str, Any]],
                          rtype: ResourceTypeDef) -> None:
@@ -512,3 +519,8 @@ class MappedResources(SqlEngine):
                     conn.execute(delete(member_place.table).where(member_place.member.in_(chunk)))
                     conn.execute(delete(member_place.table).where(member_place.group.in_(chunk)))
             conn.execute(delete(cmap.table).where(self._scope(cmap, directory)))
+
+
+def _has_default(column: Any) -> bool:
+    """Whether the application's column fills itself in when a row leaves it out."""
+    return column.default is not None or column.server_default is not None
