@@ -8,7 +8,8 @@ One suite per port, so a store claims exactly what it implements:
 - :class:`RecorderContract` — the flight recorder's requests (optional);
 - :class:`AdminStoreContract` — the admin console's accounts (optional);
 - :class:`SetupLinksContract` and :class:`SessionEndsContract` — setup links and signed-out console
-  sessions (optional).
+  sessions (optional);
+- :class:`SigningKeysContract` — the keys signing Security Event Tokens (optional).
 
 Subclass a suite in a test module and provide a ``store`` fixture::
 
@@ -28,6 +29,7 @@ them; importing :mod:`scimcore` never imports this package.
 from scimcore.testing.admins import AdminStoreContract
 from scimcore.testing.directories import DirectoryStoreContract
 from scimcore.testing.documents import GROUP, REGISTRY, USER, group_doc, user_doc
+from scimcore.testing.keys import SigningKeysContract
 from scimcore.testing.links import SessionEndsContract, SetupLinksContract
 from scimcore.testing.outbox import OutboxContract
 from scimcore.testing.recorder import RecorderContract
@@ -43,6 +45,7 @@ __all__ = [
     "RecorderContract",
     "SessionEndsContract",
     "SetupLinksContract",
+    "SigningKeysContract",
     "StoreContract",
     "group_doc",
     "user_doc",

@@ -17,6 +17,7 @@ from scimcore.testing import (
     RecorderContract,
     SessionEndsContract,
     SetupLinksContract,
+    SigningKeysContract,
     StoreContract,
     group_doc,
     user_doc,
@@ -121,6 +122,12 @@ class TestMemoryAdmins(AdminStoreContract):
 
 
 class TestMemorySetupLinks(SetupLinksContract):
+    @pytest.fixture
+    def store(self) -> MemoryStore:
+        return MemoryStore()
+
+
+class TestMemorySigningKeys(SigningKeysContract):
     @pytest.fixture
     def store(self) -> MemoryStore:
         return MemoryStore()

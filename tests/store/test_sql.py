@@ -21,6 +21,7 @@ from scimcore.testing import (  # noqa: E402
     RecorderContract,
     SessionEndsContract,
     SetupLinksContract,
+    SigningKeysContract,
     StoreContract,
     user_doc,
 )
@@ -223,6 +224,22 @@ class TestSqliteSessionEnds(SessionEndsContract):
 
 
 class TestPostgresSessionEnds(SessionEndsContract):
+    @pytest.fixture
+    def store(self, postgres_url: str) -> Iterator[SqlStore]:
+        store = SqlStore(postgres_url)
+        yield store
+        store.close()
+
+
+class TestSqliteSigningKeys(SigningKeysContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> Iterator[SqlStore]:
+        store = SqlStore(f"sqlite:///{tmp_path / 'keys.db'}")
+        yield store
+        store.close()
+
+
+class TestPostgresSigningKeys(SigningKeysContract):
     @pytest.fixture
     def store(self, postgres_url: str) -> Iterator[SqlStore]:
         store = SqlStore(postgres_url)

@@ -135,3 +135,43 @@ def test_upgrade_keeps_look_alikes_that_existed_apart(tmp_path: Path, caplog: py
             store.create(USER, user_doc("u3", "strasse"))
     finally:
         store.close()
+
+
+def _version_seven_database(url: str) -> None:
+    """A database at schema version 7, whose directories have no event delivery columns, holding one."""
+    from sqlalchemy import MetaData, Table
+
+    new = ("event_delivery", "set_form")
+    old = Table(
+        sql_schema.directories.name, MetaData(),
+        *[c._copy() for c in sql_schema.directories.columns if c.name not in new],
+    )
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        sql_schema.schema_version.create(conn)
+        old.create(conn)
+        for number in range(1, 8):
+            sql_schema.MIGRATIONS[number - 1](conn)
+            conn.execute(insert(sql_schema.schema_version).values(version=number))
+        conn.execute(insert(old).values(
+            id="d1", name="Acme", provider="okta", active=True, created="2026-01-01T00:00:00Z",
+            webhook_url="https://hooks.example/x", options={},
+        ))
+    engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_upgrade_gives_existing_directories_webhook_events(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Step 8 adds event delivery to existing directories: they keep scimcore's webhook events, full form."""
+    url = f"sqlite:///{tmp_path / 'v7.db'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    _version_seven_database(url)
+    store = SqlStore(url)
+    try:
+        found = store.get_directory("d1")
+        assert found is not None
+        assert (found.event_delivery, found.set_form, found.webhook_url) == ("webhook", "full", "https://hooks.example/x")
+        assert store.signing_keys("") == []
+    finally:
+        store.close()

@@ -65,6 +65,8 @@ class SqlDirectories(SqlEngine):
             webhook_url=row.webhook_url,
             webhook_secret=row.webhook_secret,
             options=options,
+            event_delivery=row.event_delivery,
+            set_form=row.set_form,
         )
 
     def save_directory(self, directory: Directory) -> None:
@@ -79,6 +81,8 @@ class SqlDirectories(SqlEngine):
             "webhook_url": directory.webhook_url,
             "webhook_secret": directory.webhook_secret,
             "options": dict(directory.options),
+            "event_delivery": directory.event_delivery,
+            "set_form": directory.set_form,
         }
         self._lookups.recent.pop(directory.id, None)
         with self._tx(write=True) as conn:
