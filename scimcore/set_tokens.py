@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from joserfc import jwt
@@ -32,6 +33,11 @@ from scimcore.store.ports import SERVER_KEYS, SigningKey, SigningKeys
 
 ALGORITHM = "ES256"
 SET_TYP = SET_MEDIA_TYPE.removeprefix("application/")
+
+
+def utc_stamp(epoch: float) -> str:
+    """Unix time as the RFC 3339 UTC stamp a key's ``created`` holds."""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def generate_signing_key(scope: str, created: str) -> SigningKey:

@@ -41,6 +41,7 @@ from typing import Any
 
 from scimcore import events as ev
 from scimcore import urns
+from scimcore.store.ports import Directory
 
 PREFIX = "urn:ietf:params:scim:event:"
 FEED_ADD = PREFIX + "feed:add"
@@ -151,6 +152,16 @@ def event_payload(event: ev.Event, form: str = FULL) -> tuple[str, dict[str, Any
     else:
         payload["attributes"] = ["members"] if membership else _attributes(event.data)
     return uri, payload
+
+
+AUDIENCE_OPTION = "set_audience"
+"""The directory option naming the ``aud`` of its SETs; without it the audience is the directory's id."""
+
+
+def audience_of(directory: Directory) -> str:
+    """The ``aud`` of a directory's SETs (RFC 8417 §2.2): its ``set_audience`` option, else its id."""
+    chosen = directory.options.get(AUDIENCE_OPTION)
+    return chosen if isinstance(chosen, str) and chosen else directory.id
 
 
 def set_claims(

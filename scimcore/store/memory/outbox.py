@@ -60,7 +60,8 @@ class MemoryOutbox:
     def _append_events(self, directory: str, events: Iterable[Event]) -> None:
         """Called under the lock, together with the change the events describe."""
         target = self._directories.get(directory)
-        pending = bool(target and target.webhook_url)
+        # Pushed events wait as pending; a directory without a webhook, or whose receiver polls, stores them.
+        pending = bool(target and target.webhook_url and target.event_delivery != "set-poll")
         for event in events:
             # The event is kept without its data, which waits as compact JSON until it is read.
             head = replace(event, data=_NO_DATA)

@@ -31,7 +31,9 @@ from scimcore.store.sql.schema import events as events_table
 
 # Built once: a writing transaction binds values to them instead of building expressions (and SQLAlchemy
 # keeps their cache keys and compiled forms).
-_WEBHOOK_OF = select(directories.c.webhook_url).where(directories.c.id == bindparam("directory"))
+_WEBHOOK_OF = select(directories.c.webhook_url, directories.c.event_delivery).where(
+    directories.c.id == bindparam("directory")
+)
 _APPEND = insert(events_table)
 
 
@@ -57,8 +59,10 @@ class SqlOutbox(SqlEngine):
         rows = list(batch)
         if not rows:
             return
-        webhook = conn.execute(_WEBHOOK_OF, {"directory": directory}).scalar_one_or_none()
-        status = "pending" if webhook else "stored"
+        target = conn.execute(_WEBHOOK_OF, {"directory": directory}).first()
+        # Pushed events wait as pending; a directory without a webhook, or whose receiver polls, stores them.
+        pushed = target is not None and target.webhook_url and target.event_delivery != "set-poll"
+        status = "pending" if pushed else "stored"
         conn.execute(
             _APPEND,
             [
