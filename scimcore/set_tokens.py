@@ -82,6 +82,12 @@ def published_keys(store: SigningKeys, directory_id: str) -> dict[str, Any]:
     return jwks([*store.signing_keys(directory_id), *store.signing_keys(SERVER_KEYS)])
 
 
+def ensure_server_key(store: SigningKeys, created: str) -> None:
+    """Make (and keep) a server key when the server has no live one, so its JWKS is never empty."""
+    if current_key(store.signing_keys(SERVER_KEYS)) is None:
+        store.add_signing_key(generate_signing_key(SERVER_KEYS, created))
+
+
 def signer_for(store: SigningKeys, directory_id: str, created: str) -> SigningKey:
     """The key signing ``directory_id``'s SETs now; a server key is made (and kept) when there is none."""
     key = current_key(directory_keys(store, directory_id))

@@ -560,8 +560,13 @@ class PolledOutbox(Protocol):
     not the directory has a webhook; an event not acknowledged before its lease ends is handed out again.
     """
 
-    def claim_directory_events(self, directory: str, now: float, limit: int, lease_seconds: float) -> list[StoredEvent]:
-        """Lease up to ``limit`` of ``directory``'s undelivered events (pending or stored), oldest first."""
+    def claim_directory_events(
+        self, directory: str, now: float, limit: int, lease_seconds: float
+    ) -> tuple[list[StoredEvent], bool]:
+        """Lease up to ``limit`` of ``directory``'s undelivered events (pending or stored), oldest first.
+
+        Returns them and whether more such events wait unleased beyond them.
+        """
         ...
 
     def acknowledge_events(self, directory: str, ids: Collection[str]) -> int:

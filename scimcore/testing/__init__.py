@@ -4,6 +4,7 @@ One suite per port, so a store claims exactly what it implements:
 
 - :class:`StoreContract` — the resources port (:class:`~scimcore.store.ports.Store`);
 - :class:`OutboxContract` — the event outbox and event log (events ride on resource writes);
+- :class:`PolledOutboxContract` — a directory's events handed to an RFC 8936 poller (optional);
 - :class:`DirectoryStoreContract` — directories and token digests;
 - :class:`RecorderContract` — the flight recorder's requests (optional);
 - :class:`AdminStoreContract` — the admin console's accounts (optional);
@@ -31,7 +32,7 @@ from scimcore.testing.directories import DirectoryStoreContract
 from scimcore.testing.documents import GROUP, REGISTRY, USER, group_doc, user_doc
 from scimcore.testing.keys import SigningKeysContract
 from scimcore.testing.links import SessionEndsContract, SetupLinksContract
-from scimcore.testing.outbox import OutboxContract
+from scimcore.testing.outbox import OutboxContract, PolledOutboxContract
 from scimcore.testing.recorder import RecorderContract
 from scimcore.testing.resources import StoreContract
 
@@ -42,6 +43,7 @@ __all__ = [
     "AdminStoreContract",
     "DirectoryStoreContract",
     "OutboxContract",
+    "PolledOutboxContract",
     "RecorderContract",
     "SessionEndsContract",
     "SetupLinksContract",

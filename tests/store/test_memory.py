@@ -14,6 +14,7 @@ from scimcore.testing import (
     AdminStoreContract,
     DirectoryStoreContract,
     OutboxContract,
+    PolledOutboxContract,
     RecorderContract,
     SessionEndsContract,
     SetupLinksContract,
@@ -33,6 +34,12 @@ class TestMemoryStore(StoreContract):
 
 
 class TestMemoryOutbox(OutboxContract):
+    @pytest.fixture
+    def store(self) -> MemoryStore:
+        return MemoryStore()
+
+
+class TestMemoryPolledOutbox(PolledOutboxContract):
     @pytest.fixture
     def store(self) -> MemoryStore:
         return MemoryStore()

@@ -18,6 +18,7 @@ from scimcore.testing import (  # noqa: E402
     AdminStoreContract,
     DirectoryStoreContract,
     OutboxContract,
+    PolledOutboxContract,
     RecorderContract,
     SessionEndsContract,
     SetupLinksContract,
@@ -240,6 +241,22 @@ class TestSqliteSigningKeys(SigningKeysContract):
 
 
 class TestPostgresSigningKeys(SigningKeysContract):
+    @pytest.fixture
+    def store(self, postgres_url: str) -> Iterator[SqlStore]:
+        store = SqlStore(postgres_url)
+        yield store
+        store.close()
+
+
+class TestSqlitePolledOutbox(PolledOutboxContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> Iterator[SqlStore]:
+        store = SqlStore(f"sqlite:///{tmp_path / 'polled.db'}")
+        yield store
+        store.close()
+
+
+class TestPostgresPolledOutbox(PolledOutboxContract):
     @pytest.fixture
     def store(self, postgres_url: str) -> Iterator[SqlStore]:
         store = SqlStore(postgres_url)

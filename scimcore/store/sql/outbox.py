@@ -4,13 +4,14 @@ Events are inserted by the writing transaction of the change they describe (:met
 claims lease at most the oldest undelivered event per resource key, so each resource's events are delivered
 in order, and leave out the directories the dispatcher names.
 
-Owns: appending, claiming, delivery bookkeeping, the per-directory log and re-queueing.
+Owns: appending, claiming, a directory's claims for its RFC 8936 poller, delivery bookkeeping, the
+per-directory log and re-queueing.
 Must not: deliver anything (:mod:`scimcore.dispatch` does) or touch resources.
 """
 
 
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import (
@@ -35,6 +36,7 @@ _WEBHOOK_OF = select(directories.c.webhook_url, directories.c.event_delivery).wh
     directories.c.id == bindparam("directory")
 )
 _APPEND = insert(events_table)
+_UNDELIVERED = ("pending", "stored")
 
 
 class SqlOutbox(SqlEngine):
@@ -133,6 +135,58 @@ class SqlOutbox(SqlEngine):
                     update(e).where(e.c.seq.in_([r.seq for r in rows])).values(locked_until=now + lease_seconds)
                 )
             return [self._stored(r) for r in rows]
+
+    def claim_directory_events(
+        self, directory: str, now: float, limit: int, lease_seconds: float
+    ) -> tuple[list[StoredEvent], bool]:
+        """Lease ``directory``'s undelivered events for its poller, oldest first (:class:`PolledOutbox`).
+
+        Safe across processes: PostgreSQL skips rows another poll holds locked.
+        """
+        e = events_table
+        query = (
+            select(e)
+            .where(e.c.directory == directory, e.c.status.in_(_UNDELIVERED), e.c.locked_until <= now)
+            .order_by(e.c.seq)
+            .limit(limit + 1)
+        )
+        if self.dialect.pg:
+            query = query.with_for_update(skip_locked=True, of=e)
+        with self._tx(write=True) as conn:
+            rows = conn.execute(query).all()
+            leased = rows[:limit]
+            if leased:
+                conn.execute(
+                    update(e).where(e.c.seq.in_([r.seq for r in leased])).values(locked_until=now + lease_seconds)
+                )
+            return [self._stored(r) for r in leased], len(rows) > limit
+
+    def acknowledge_events(self, directory: str, ids: Collection[str]) -> int:
+        """Mark ``directory``'s events with these ids delivered (RFC 8936 ``ack``)."""
+        if not ids:
+            return 0
+        e = events_table
+        with self._tx(write=True) as conn:
+            result = conn.execute(
+                update(e)
+                .where(e.c.directory == directory, e.c.id.in_(sorted(ids)), e.c.status.in_(_UNDELIVERED))
+                .values(status="delivered", locked_until=0.0, attempts=e.c.attempts + 1)
+            )
+            return int(result.rowcount or 0)
+
+    def reject_events(self, directory: str, errors: Mapping[str, str]) -> int:
+        """Dead-letter ``directory``'s events by id with the receiver's error (RFC 8936 ``setErrs``)."""
+        e = events_table
+        count = 0
+        with self._tx(write=True) as conn:
+            for event_id, error in errors.items():
+                result = conn.execute(
+                    update(e)
+                    .where(e.c.directory == directory, e.c.id == event_id, e.c.status.in_(_UNDELIVERED))
+                    .values(status="dead", locked_until=0.0, attempts=e.c.attempts + 1, last_error=error)
+                )
+                count += int(result.rowcount or 0)
+        return count
 
     def mark_delivered(self, seq: int) -> None:
         """Record a successful delivery."""
