@@ -21,7 +21,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 
-from scimcore.set_receiver import ReceivedSet, SetRejected, SetVerifier
+from scimcore.set_receiver import ReceivedSet, SetRejected, SetReplayed, SetVerifier
 
 app = FastAPI()
 _cached: dict[str, Any] = {"at": 0.0, "jwks": None}
@@ -47,6 +47,8 @@ verifier = SetVerifier(
 async def receive(request: Request) -> Response:
     try:
         received = verifier.verify(await request.body())
+    except SetReplayed:  # sent again after a lost answer: it was kept the first time
+        return Response(status_code=202)
     except SetRejected as exc:
         return Response(json.dumps(exc.body()), status_code=400, media_type="application/json")
     handle(received)

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from scimcore.set_receiver import ReceivedSet, SetRejected, SetVerifier
+from scimcore.set_receiver import ReceivedSet, SetRejected, SetReplayed, SetVerifier
 
 app = Flask(__name__)
 _cached: dict[str, Any] = {"at": 0.0, "jwks": None}
@@ -42,6 +42,8 @@ verifier = SetVerifier(
 def receive() -> Response:
     try:
         received = verifier.verify(request.get_data())
+    except SetReplayed:  # sent again after a lost answer: it was kept the first time
+        return Response(status=202)
     except SetRejected as exc:
         return Response(json.dumps(exc.body()), status=400, mimetype="application/json")
     handle(received)

@@ -10,7 +10,7 @@ reports in ``setErrs`` (RFC 8936 §2.4):
 - ``iss`` — else ``invalid_issuer``; ``aud`` — else ``invalid_audience``;
 - ``iat`` no older than ``max_age`` and not ahead of the clock by more than ``leeway`` (freshness), a ``jti``
   not seen before (replay), an ``events`` object, no ``sub`` claim (RFC 9967 §2.1) — else
-  ``invalid_request``.
+  ``invalid_request`` (a replay as :class:`SetReplayed`, which a receiver may answer as accepted).
 
 A SET that passes becomes a :class:`ReceivedSet` with one :class:`ReceivedEvent` per event URI.  The SCIM
 provisioning events must carry exactly one of ``data`` (full form) or ``attributes`` (notice form), and
@@ -51,8 +51,21 @@ class SetRejected(Exception):
         return {"err": self.err, "description": self.description}
 
 
+class SetReplayed(SetRejected):
+    """A SET whose ``jti`` was accepted before: refused as a replay (``invalid_request``).
+
+    Delivery is at least once, so the transmitter may send a SET again when the first answer was lost: a
+    receiver that kept the first one may answer this one as accepted too (the examples do).
+    """
+
+
 class SeenTokens(Protocol):
-    """Remembers the ``jti`` of SETs already accepted, to refuse a replay."""
+    """Remembers the ``jti`` of SETs already accepted, to refuse a replay.
+
+    A ``jti`` is recorded when the SET verifies.  Where a SET must never be lost, record it in the same
+    transaction that keeps what the SET says (your database), so a receiver that failed before keeping it
+    does not take the SET sent again for a replay.
+    """
 
     def first_time(self, jti: str, keep_until: float) -> bool:
         """Record ``jti`` until ``keep_until`` (Unix time); whether it was not recorded yet."""
@@ -259,5 +272,5 @@ class SetVerifier:
         if received.issued_at > now + self.leeway:
             raise SetRejected("invalid_request", "the SET was issued in the future ('iat')")
         if not self.seen.first_time(received.jti, received.issued_at + self.max_age + self.leeway):
-            raise SetRejected("invalid_request", f"the SET {received.jti} was received before (replay)")
+            raise SetReplayed("invalid_request", f"the SET {received.jti} was received before (replay)")
         return received

@@ -17,11 +17,12 @@ scimcore event               RFC 9967 event URI (``urn:ietf:params:scim:event:``
 ``group.deleted``            ``prov:delete``                                      ``{}``
 ===========================  ==================================================  ===========================
 
-Claims (RFC 8417 §2.2, RFC 9967 §2.1–2.2): ``iss`` and ``aud`` as the caller names them, ``iat`` the time the
-SET is made, ``toe`` when the change happened, ``jti`` and ``txn`` the event's id (a scimcore event is one
-state change of one resource; a SET delivered again keeps both), ``sub_id`` of format ``scim`` with the
-resource's relative ``uri``, its ``id`` and its ``externalId`` when it has one.  ``sub`` is never set
-(§2.1).  ``version`` is the resource's ETag when the event carries one.
+Claims (RFC 8417 §2.2, RFC 9967 §2.1–2.2): ``iss`` and ``aud`` as the caller names them (a directory's
+audience is :func:`audience_of`), ``iat`` the time the SET is made, ``toe`` when the change happened, ``jti``
+and ``txn`` the event's id (a scimcore event is one state change of one resource; a SET delivered again
+keeps both), ``sub_id`` of format ``scim`` with the resource's relative ``uri``, its ``id`` and its
+``externalId`` when it has one.  ``sub`` is never set (§2.1).  ``version`` is the resource's ETag when the
+event carries one.
 
 An ``*.updated`` event carries the resource after the change, not the request that made it, so it maps to
 ``prov:put`` (the resource's full representation), whether a PUT or a PATCH changed it; membership changes,

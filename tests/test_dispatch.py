@@ -374,3 +374,55 @@ def test_a_poll_directory_s_events_are_not_pushed() -> None:
     _deliver(store, client)
     assert client.posts == []
     assert [s.status for s in store.list_events("d1")] == ["pending"]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sql_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    pytest.importorskip("sqlalchemy")
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'push.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+def test_pushed_sets_survive_a_restart_and_arrive_once_accepted(sql_url: str) -> None:
+    """On SQL a SCIM write's SET fails (503), the server restarts, and the next dispatcher delivers it: same jti."""
+    pytest.importorskip("joserfc")
+    from scimcore import BearerTokens, ScimService, set_tokens, sets
+    from scimcore.directories import DirectoryManager
+    from scimcore.set_receiver import SetVerifier
+    from scimcore.store.sql import SqlStore
+    from scimcore.transport import ScimRequest
+
+    store = SqlStore(sql_url)
+    manager = DirectoryManager(store, allow_private_webhooks=True)
+    manager.create("A", directory_id="a", webhook_url="https://rp.example.com/events")
+    manager.set_event_delivery("a", "set-push")
+    service = ScimService(store, authenticator=BearerTokens({"token-of-the-push-round-trip": "a"}))
+    body = b'{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"alice"}'
+    created = service.handle(ScimRequest("POST", "/Users", headers={
+        "authorization": "Bearer token-of-the-push-round-trip", "content-type": "application/scim+json"},
+        body=body, directory="a"))
+    assert created.status == 201
+    import time
+
+    now = time.time()  # the service stamped the event with the real time
+    first = SetReceiver(SetAnswer(503))
+    asyncio.run(Dispatcher(store, store, clock=lambda: now, client=first, resolver=public_resolver).deliver_due())
+    store.close()
+
+    restarted = SqlStore(sql_url)
+    try:
+        second = SetReceiver(SetAnswer(202))
+        later = now + 3600.0  # past the first failure's backoff
+        dispatcher = Dispatcher(restarted, restarted, clock=lambda: later, client=second, resolver=public_resolver)
+        asyncio.run(dispatcher.deliver_due())
+        verifier = SetVerifier(set_tokens.published_keys(restarted, "a"), issuer="scimcore", audience="a",
+                               clock=lambda: later)
+        received = verifier.verify(second.posts[0]["body"])
+        assert received.events[0].uri == sets.CREATE_FULL and received.events[0].data is not None
+        assert received.events[0].data["userName"] == "alice"
+        assert received.jti == restarted.list_events("a")[0].event.id
+        assert len(first.posts) == 1 and [s.status for s in restarted.list_events("a")] == ["delivered"]
+    finally:
+        restarted.close()

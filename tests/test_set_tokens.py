@@ -74,3 +74,9 @@ def test_rotation_signs_with_the_newest_and_keeps_the_older_published() -> None:
     assert {k["kid"] for k in set_tokens.published_keys(store, "d1")["keys"]} == {first.kid, second.kid}
     assert store.retire_signing_key(SERVER_KEYS, first.kid)
     assert [k["kid"] for k in set_tokens.published_keys(store, "d1")["keys"]] == [second.kid]
+
+
+def test_a_key_s_repr_leaves_out_its_private_part() -> None:
+    """repr(SigningKey) shows kid and scope, never the private JWK."""
+    key = set_tokens.generate_signing_key(SERVER_KEYS, CREATED)
+    assert key.kid in repr(key) and '"d"' not in repr(key) and json.loads(key.private_jwk)["d"] not in repr(key)

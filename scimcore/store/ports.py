@@ -530,8 +530,8 @@ class SigningKey:
 
     kid: str
     scope: str
-    private_jwk: str
-    created: str
+    private_jwk: str = field(repr=False)  # never in a log line or a traceback's locals shown as repr
+    created: str = ""
     retired: bool = False
 
 

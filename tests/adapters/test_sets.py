@@ -235,3 +235,41 @@ def test_other_paths_go_to_the_scim_app(world: World) -> None:
         return scim.status_code, (await client.get("/sets/nothing/here")).status_code
 
     assert world.run(scenario) == (200, 404)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_set_polled_and_not_acknowledged_is_polled_again_after_a_restart(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """At least once across a restart: a SET handed out, then the server restarts, comes again with its jti."""
+    pytest.importorskip("sqlalchemy")
+    import time
+
+    from scimcore.store.sql import SqlStore
+
+    url = f"sqlite:///{tmp_path / 'restart.db'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    clock = [time.time()]
+    before = World(SqlStore(url), clock)
+
+    async def write_and_poll(client: httpx.AsyncClient) -> Any:
+        await before.scim(client, "a", before.token_a, "/Users", {"schemas": [USER_SCHEMA], "userName": "hal"})
+        return (await before.poll(client, "a", before.token_a, {})).json()
+
+    first = before.run(write_and_poll)
+    before.store.close()
+
+    store = SqlStore(url)
+    try:
+        authenticator = ServerAuthenticator(store, None, DEFAULT_DIRECTORY)
+        scim = ScimASGI(ScimService(store, authenticator=authenticator), prefix="/scim/v2", directories=True)
+        clock[0] += 61.0
+        app = SetEndpointsASGI(store, scim, issuer=ISSUER, authenticator=authenticator, clock=lambda: clock[0])
+
+        async def poll_again() -> Any:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+                return (await World.poll(client, "a", before.token_a, {})).json()
+
+        again = asyncio.run(poll_again())
+        assert list(again["sets"]) == list(first["sets"]) and len(first["sets"]) == 1
+    finally:
+        store.close()
