@@ -208,3 +208,48 @@ def test_flask_set_receiver_accepts_a_set_and_refuses_bad_ones(monkeypatch: pyte
                ("good", "good", "tampered", "other")]
     assert [(a.status_code, a.get_json()["err"] if a.status_code == 400 else None) for a in answers] == [
         (202, None), (202, None), (400, "invalid_key"), (400, "invalid_audience")]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_the_dispatcher_pushes_sets_the_fastapi_receiver_accepts(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """Push round trip: a SCIM write on SQL, the dispatcher's SET, the example receiver's 202, the event delivered."""
+    pytest.importorskip("fastapi")
+    pytest.importorskip("sqlalchemy")
+    pytest.importorskip("joserfc")
+    import socket
+
+    from scimcore import BearerTokens, ScimService, set_tokens
+    from scimcore.directories import DirectoryManager
+    from scimcore.dispatch import DispatchConfig, Dispatcher
+    from scimcore.store.sql import SqlStore
+    from scimcore.transport import ScimRequest
+
+    url = f"sqlite:///{tmp_path / 'push.db'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    store = SqlStore(url)
+    try:
+        manager = DirectoryManager(store, allow_private_webhooks=True)
+        manager.create("A", directory_id="a", webhook_url="https://rp.example.com/scim-events")
+        manager.set_event_delivery("a", "set-push", audience="d1")
+        service = ScimService(store, authenticator=BearerTokens({"token-of-the-example-push": "a"}))
+        created = service.handle(ScimRequest("POST", "/Users", directory="a", headers={
+            "authorization": "Bearer token-of-the-example-push", "content-type": "application/scim+json"},
+            body=b'{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ivy"}'))
+        assert created.status == 201
+        module, _ = _set_receiver("set_receiver_fastapi", monkeypatch)
+        monkeypatch.setattr(module, "fetch_jwks", lambda: set_tokens.published_keys(store, "a"))
+
+        def resolver(*_: Any, **__: Any) -> list[Any]:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 443))]
+
+        async def deliver() -> int:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=module.app)) as client:
+                dispatcher = Dispatcher(store, store, client=client, resolver=resolver,
+                                        config=DispatchConfig(set_issuer="https://scim.example.com"))
+                return await dispatcher.deliver_due()
+
+        assert asyncio.run(deliver()) == 1
+        assert [s.status for s in store.list_events("a")] == ["delivered"]
+    finally:
+        store.close()
