@@ -53,8 +53,8 @@ class Attempt:
         return self.error or f"HTTP {self.status}"
 
 
-MAX_ERROR_BODY = 4096
-"""The most bytes of a refusal's body read for its RFC 8935 ``err`` and ``description``."""
+MAX_ERROR_BODY = 65536
+"""The largest refusal body read for its RFC 8935 ``err`` and ``description`` (a larger one is no error object)."""
 
 
 def event_body(payload: dict[str, Any]) -> bytes:
@@ -113,7 +113,9 @@ async def post_set(
 def _refusal(response: Any) -> tuple[str | None, str | None]:
     """The ``err`` and ``description`` of an RFC 8935 §2.3 error response, when it has them."""
     try:
-        content = response.content[:MAX_ERROR_BODY]
+        content = response.content
+        if len(content) > MAX_ERROR_BODY:
+            return None, None
         found = json.loads(content)
     except (ValueError, TypeError, AttributeError):
         return None, None
