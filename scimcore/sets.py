@@ -27,9 +27,10 @@ event carries one.
 An ``*.updated`` event carries the resource after the change, not the request that made it, so it maps to
 ``prov:put`` (the resource's full representation), whether a PUT or a PATCH changed it; membership changes,
 which scimcore records member by member, map to ``prov:patch`` of the group.  In notice form the
-``attributes`` list names the resource's top-level attributes (an update event does not record which ones
-changed).  ``prov:activate``, ``prov:deactivate``, ``feed:*`` and ``misc:asyncresp`` are known here (a
-receiver may meet them) but scimcore emits none of them.
+``attributes`` list names the top-level attributes an update added, modified or removed
+(:attr:`~scimcore.events.Event.changed`), and for a creation those the new resource has.
+``prov:activate``, ``prov:deactivate``, ``feed:*`` and ``misc:asyncresp`` are known here (a receiver may
+meet them) but scimcore emits none of them.
 
 Owns: the event URIs, the mapping and the claims set.  Must not: sign, read a clock, or do any I/O (the time
 is passed in); it imports no JOSE library.
@@ -150,8 +151,10 @@ def event_payload(event: ev.Event, form: str = FULL) -> tuple[str, dict[str, Any
         payload["version"] = version
     if form == FULL:
         payload["data"] = _member_patch(event) if membership else dict(event.data)
-    else:
-        payload["attributes"] = ["members"] if membership else _attributes(event.data)
+    elif membership:
+        payload["attributes"] = ["members"]
+    else:  # an update names what it changed; a creation (or an update of unknown extent) what the resource has
+        payload["attributes"] = list(event.changed) or _attributes(event.data)
     return uri, payload
 
 

@@ -80,7 +80,7 @@ def test_full_create_carries_the_resource_and_its_version() -> None:
 
 
 def test_notice_update_lists_attributes_and_no_data() -> None:
-    """prov:put:notice names the top-level attributes (without schemas and meta) and carries no data."""
+    """prov:put:notice of an update not knowing what changed names every top-level attribute, without data."""
     payload = _claims(_event(ev.USER_UPDATED, USER), sets.NOTICE)["events"][sets.PUT_NOTICE]
     assert payload == {"version": 'W/"3694e05e9dff590"', "attributes": ["id", "externalId", "userName", "active"]}
 
@@ -118,3 +118,18 @@ def test_emitted_uris_are_what_the_mapping_can_produce() -> None:
     """emitted_uris lists the full-form URIs and delete, in registry order, nothing scimcore never emits."""
     assert sets.emitted_uris(sets.FULL) == [sets.CREATE_FULL, sets.PATCH_FULL, sets.PUT_FULL, sets.DELETE]
     assert sets.emitted_uris(sets.NOTICE) == [sets.CREATE_NOTICE, sets.PATCH_NOTICE, sets.PUT_NOTICE, sets.DELETE]
+
+
+def test_notice_update_lists_the_changed_attributes_when_known() -> None:
+    """An update that recorded what it changed lists exactly those attributes."""
+    event = ev.Event(id="e", type=ev.USER_UPDATED, directory_id="d1", occurred_at="2026-01-12T09:14:03Z",
+                     data=USER, resource_key="2819c223", changed=("active",))
+    payload = _claims(event, sets.NOTICE)["events"][sets.PUT_NOTICE]
+    assert payload["attributes"] == ["active"]
+
+
+def test_changed_is_not_part_of_the_webhook_payload() -> None:
+    """The house event JSON stays as it was: no 'changed' key."""
+    event = ev.Event(id="e", type=ev.USER_UPDATED, directory_id="d1", occurred_at="2026-01-12T09:14:03Z",
+                     data=USER, resource_key="2819c223", changed=("active",))
+    assert "changed" not in event.payload()

@@ -53,6 +53,15 @@ class OutboxContract:
         assert [s.event.id for s in stored] == [f"e-{k}-{n}" for n in range(3) for k in ("u1", "u2")]
         assert {s.status for s in stored} == {"pending"}
 
+    def test_an_update_event_keeps_the_attributes_it_changed(self, store: Any) -> None:
+        """An event's ``changed`` names read back in order, from the log and from a claim."""
+        store.save_directory(Directory(id="d1", name="D", created="2026-01-01T00:00:00Z", webhook_url="http://x"))
+        event = Event(id="e-c", type="user.updated", directory_id="d1", occurred_at="2026-01-01T00:00:00Z",
+                      data={"id": "u"}, resource_key="u", changed=("name", "active"))
+        store.create(USER, user_doc("u", "u"), directory="d1", events=[event])
+        assert [s.event.changed for s in store.list_events("d1", limit=10)] == [("name", "active")]
+        assert [s.event.changed for s in store.claim_events(EPOCH_2026, 10, 30.0)] == [("name", "active")]
+
     def test_deleting_a_directory_forgets_its_events(self, store: Any) -> None:
         """delete_directory removes the directory's events, claimed or not; delivery marks on them do nothing."""
         self._seed(store)

@@ -39,6 +39,13 @@ _APPEND = insert(events_table)
 _UNDELIVERED = ("pending", "stored")
 
 
+def _changed(value: Any) -> list[str]:
+    """The ``changed`` column as a list (SQLite may hand JSON back as text; older events have none)."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return [str(name) for name in value] if isinstance(value, list) else []
+
+
 class SqlOutbox(SqlEngine):
     """Events in SQL; composed into :class:`~scimcore.store.sql.SqlStore`."""
 
@@ -79,6 +86,7 @@ class SqlOutbox(SqlEngine):
                     "attempts": 0,
                     "retry_at": 0.0,
                     "locked_until": 0.0,
+                    "changed": list(e.changed) or None,
                 }
                 for e in rows
             ],
@@ -96,6 +104,7 @@ class SqlOutbox(SqlEngine):
             resource_key=row.resource_key,
             tenant=payload.get("tenant"),
             product=payload.get("product"),
+            changed=tuple(_changed(row.changed)),
         )
         return StoredEvent(int(row.seq), event, row.status, int(row.attempts), row.last_error)
 

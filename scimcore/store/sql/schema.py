@@ -122,6 +122,7 @@ events = Table(
     Column("retry_at", Float, nullable=False),
     Column("locked_until", Float, nullable=False),
     Column("last_error", Text, nullable=True),
+    Column("changed", DocType, nullable=True),
     Index("ix_scim_events_directory", "directory", "seq"),
     Index("ix_scim_events_due", "status", "retry_at"),
     Index("ix_scim_events_resource", "directory", "resource_key", "status", "seq"),
@@ -278,9 +279,11 @@ def _step_7(conn: Connection) -> None:
 
 
 def _step_8(conn: Connection) -> None:
-    """Security Event Tokens (RFC 9967): each directory's event delivery and SET form, and the signing keys.
+    """Security Event Tokens (RFC 9967): event delivery per directory, changed attributes, signing keys.
 
-    A directory created before keeps scimcore's own webhook events (``webhook``, ``full``).
+    Each directory's event delivery and SET form, the attributes an update event changed (for notice SETs),
+    and the signing keys.  A directory created before keeps scimcore's own webhook events (``webhook``,
+    ``full``); events written before have no ``changed`` list.
     """
     present = {column["name"] for column in inspect(conn).get_columns(directories.name)}
     for name, default in (("event_delivery", "webhook"), ("set_form", "full")):
@@ -288,6 +291,9 @@ def _step_8(conn: Connection) -> None:
             conn.execute(text(
                 f"ALTER TABLE {directories.name} ADD COLUMN {name} VARCHAR(16) NOT NULL DEFAULT '{default}'"
             ))
+    if "changed" not in {column["name"] for column in inspect(conn).get_columns(events.name)}:
+        kind = "JSONB" if conn.dialect.name == "postgresql" else "JSON"
+        conn.execute(text(f"ALTER TABLE {events.name} ADD COLUMN changed {kind}"))
     signing_keys.create(conn, checkfirst=True)
 
 
