@@ -21,6 +21,8 @@ from typing import Any
 from scimcore.auth import bearer_token, generate_token, hash_token
 from scimcore.errors import Forbidden, NotFound
 from scimcore.profiles import PROFILES
+from scimcore.sets import AUDIENCE_OPTION
+from scimcore.store.ports import EVENT_DELIVERIES
 from scimcore.store.ports import Directory as Directory
 from scimcore.store.ports import DirectoryStore as DirectoryStore
 from scimcore.store.ports import TokenRecord as TokenRecord
@@ -145,6 +147,30 @@ class DirectoryManager:
         if rule != "drop":
             options[UNKNOWN_MEMBERS] = rule
         return self.update(directory_id, options=options)
+
+    def set_event_delivery(
+        self, directory_id: str, delivery: str, *, form: str | None = None, audience: str | None = None
+    ) -> Directory:
+        """Choose how the directory's events are delivered (:data:`~scimcore.store.ports.EVENT_DELIVERIES`).
+
+        ``form`` (``full`` or ``notice``) and ``audience`` (the SETs' ``aud``; ``""`` goes back to the
+        directory's id) are kept when not given.  ``set-push`` needs the directory's webhook URL.
+        """
+        if delivery not in EVENT_DELIVERIES:
+            raise ValueError(f"event delivery must be one of {', '.join(EVENT_DELIVERIES)}, got {delivery!r}")
+        if form is not None and form not in ("full", "notice"):
+            raise ValueError(f"the SET form must be full or notice, got {form!r}")
+        current = self.get(directory_id)
+        if delivery == "set-push" and not current.webhook_url:
+            raise ValueError("set-push delivers to the directory's webhook URL: set one first (--webhook-url)")
+        options = dict(current.options)
+        if audience is not None:
+            options.pop(AUDIENCE_OPTION, None)
+            if audience:
+                options[AUDIENCE_OPTION] = audience
+        updated = replace(current, event_delivery=delivery, set_form=form or current.set_form, options=options)
+        self.store.save_directory(updated)
+        return updated
 
     def delete(self, directory_id: str) -> None:
         """Delete the directory and all of its data."""

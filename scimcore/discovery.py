@@ -37,8 +37,21 @@ def _dump(model: sm.BaseModel) -> dict[str, Any]:
     return dumped
 
 
-def service_provider_config(caps: Capabilities, base_url: str) -> dict[str, Any]:
-    """The ServiceProviderConfig document (RFC 7643 §5)."""
+def security_events(form: str) -> dict[str, Any]:
+    """The ``securityEvents`` attribute (RFC 9967 §4) of a directory whose events go out as SETs in ``form``.
+
+    ``asyncRequest`` is ``none``: scimcore answers every request synchronously (``Prefer: respond-async`` is
+    not honoured).  ``eventUris`` lists exactly the event URIs scimcore emits in that form.
+    """
+    from scimcore.sets import emitted_uris
+
+    return {"asyncRequest": "none", "eventUris": emitted_uris(form)}
+
+
+def service_provider_config(
+    caps: Capabilities, base_url: str, events: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The ServiceProviderConfig document (RFC 7643 §5); ``events`` is its ``securityEvents`` (RFC 9967 §4)."""
     bulk = caps.bulk_max_operations > 0
     model = sm.ServiceProviderConfig.model_validate(
         {
@@ -74,6 +87,8 @@ def service_provider_config(caps: Capabilities, base_url: str) -> dict[str, Any]
             "maxPageSize": caps.max_results,
             "cursorTimeout": caps.cursor_timeout,
         }
+    if events is not None:
+        doc["securityEvents"] = events
     doc["meta"] = {"resourceType": "ServiceProviderConfig", "location": f"{base_url}/ServiceProviderConfig"}
     return doc
 

@@ -18,6 +18,13 @@ Webhook targets follow :mod:`scimcore.webhook_targets`: each delivery resolves t
 private and metadata addresses unless private receivers are allowed, connects to the checked address, and
 never follows a redirect.
 
+A directory's ``event_delivery`` says what is posted (:class:`~scimcore.store.ports.Directory`): scimcore's
+own event JSON (``webhook``), or the event as an RFC 9967 Security Event Token pushed per RFC 8935
+(``set-push``: :mod:`scimcore.sets` builds it, :mod:`scimcore.set_tokens` signs it with the directory's key
+or the server's).  A receiver refusing a SET with ``400`` and an RFC 8935 ``err`` code has judged the SET
+itself, so it is dead-lettered at once with that code; any other failure is retried as above.  Events of
+a ``set-poll`` directory are never pushed: they wait for its poller (:mod:`scimcore.set_poll`).
+
 The dispatcher runs beside the server, never inside a SCIM request: a slow or failing webhook never slows or
 fails provisioning.  :meth:`Dispatcher.wake` and :meth:`Dispatcher.stop` may be called from any thread (a
 SCIM request served in a worker thread wakes it), so the loop may also run in a thread of its own beside a
@@ -40,8 +47,8 @@ from typing import Any
 from scimcore.directories import Directory, DirectoryStore
 from scimcore.emitter import register_dispatcher
 from scimcore.events import StoredEvent, occurred_epoch
-from scimcore.store.ports import Outbox
-from scimcore.webhook_post import post_event
+from scimcore.store.ports import Outbox, SigningKeys
+from scimcore.webhook_post import Attempt, post_event, post_set
 from scimcore.webhook_targets import Resolver, private_webhooks_allowed
 
 logger = logging.getLogger("scimcore.dispatch")
@@ -53,6 +60,7 @@ class DispatchConfig:
 
     ``concurrency`` is how many directories are delivered to at once.  ``allow_private_webhooks`` lifts the
     address rules of :mod:`scimcore.webhook_targets`; ``None`` reads ``SCIMCORE_ALLOW_PRIVATE_WEBHOOKS``.
+    ``set_issuer`` is the ``iss`` of the SETs pushed (RFC 8417 §2.2).
     """
 
     batch: int = 50
@@ -64,6 +72,7 @@ class DispatchConfig:
     retry_period: float = 24 * 3600.0
     concurrency: int = 16
     allow_private_webhooks: bool | None = None
+    set_issuer: str = "scimcore"
 
 
 class Dispatcher:
@@ -79,8 +88,11 @@ class Dispatcher:
         client: Any = None,
         resolver: Resolver = socket.getaddrinfo,
         on_outcome: Callable[[str, str], None] | None = None,
+        keys: SigningKeys | None = None,
     ) -> None:
         self.outbox = outbox
+        # The SET signing keys (RFC 9967 directories): the directory store's when it keeps them.
+        self.keys = keys if keys is not None else directories if isinstance(directories, SigningKeys) else None
         # Told (directory id, outcome) after each attempt: "delivered", "failed" (tried again later), "dead".
         self.on_outcome = on_outcome
         self.directories = directories
@@ -168,12 +180,22 @@ class Dispatcher:
             await asyncio.to_thread(self.outbox.mark_failed, stored.seq, "no webhook configured", None)
             self._outcome(event.directory_id, "dead")
             return None
-        attempt = await post_event(
-            client, directory, event.payload(), allow_private=self._allow_private, resolver=self._resolver,
-        )
+        if directory.event_delivery == "set-poll":  # its poller fetches it; the lease runs out meanwhile
+            return self.clock() + self.config.lease_seconds
+        if directory.event_delivery == "set-push":
+            attempt = await self._push_set(client, stored, directory)
+        else:
+            attempt = await post_event(
+                client, directory, event.payload(), allow_private=self._allow_private, resolver=self._resolver,
+            )
         if attempt.delivered:
             await asyncio.to_thread(self.outbox.mark_delivered, stored.seq)
             self._outcome(event.directory_id, "delivered")
+            return None
+        if attempt.rejected:  # RFC 8935 §2.3: the receiver refused this SET; the same SET fails again
+            logger.warning("event %s refused by its receiver: %s", event.id, attempt.detail)
+            await asyncio.to_thread(self.outbox.mark_failed, stored.seq, attempt.detail, None)
+            self._outcome(event.directory_id, "dead")
             return None
         if attempt.refused:  # the address rules refused the target: trying again cannot help
             logger.warning("event %s not delivered: %s", event.id, attempt.detail)
@@ -191,6 +213,24 @@ class Dispatcher:
             await asyncio.to_thread(self.outbox.mark_failed, stored.seq, error, retry_at)
             self._outcome(event.directory_id, "failed")
         return retry_at
+
+    async def _push_set(self, client: Any, stored: StoredEvent, directory: Directory) -> Attempt:
+        """Sign the event as a SET and push it (RFC 8935); a store without keys cannot sign."""
+        if self.keys is None:
+            return Attempt(error="no signing keys: the store keeps none", refused=True)
+        from scimcore import set_tokens, sets  # the sets extra (joserfc), needed only by SET directories
+
+        now = self.clock()
+        key = await asyncio.to_thread(set_tokens.signer_for, self.keys, directory.id, set_tokens.utc_stamp(now))
+        claims = sets.set_claims(
+            stored.event, issuer=self.config.set_issuer, audience=sets.audience_of(directory),
+            issued_at=int(now), form=directory.set_form,
+        )
+        token = set_tokens.sign_set(claims, key)
+        return await post_set(
+            client, directory, token, event_id=stored.event.id, allow_private=self._allow_private,
+            resolver=self._resolver,
+        )
 
     def _outcome(self, directory_id: str, outcome: str) -> None:
         if self.on_outcome is not None:

@@ -50,9 +50,11 @@ class ChangeEvents:
         self.render = render
         self.member_info = member_info
 
-    def _resource(self, type_: str, rtype: ResourceTypeDef, doc: Document) -> ev.Event:
+    def _resource(
+        self, type_: str, rtype: ResourceTypeDef, doc: Document, changed: Sequence[str] = ()
+    ) -> ev.Event:
         data = self.render(rtype, {k: v for k, v in doc.items() if k != "members"})
-        return self.factory.make(type_, data, doc["id"])
+        return self.factory.make(type_, data, doc["id"], changed)
 
     def _membership(self, type_: str, group: Mapping[str, Any], member_ids: Sequence[str]) -> list[ev.Event]:
         if not member_ids:
@@ -79,8 +81,10 @@ class ChangeEvents:
             return []
         out: list[ev.Event] = []
         strip = {"meta", "members"}
-        if {k: v for k, v in before.items() if k not in strip} != {k: v for k, v in after.items() if k not in strip}:
-            out.append(self._resource(f"{kind}.updated", rtype, after))
+        names = [k for k in after if k not in strip] + [k for k in before if k not in strip and k not in after]
+        changed = [k for k in names if before.get(k) != after.get(k)]
+        if changed:
+            out.append(self._resource(f"{kind}.updated", rtype, after, changed))
         if kind == "group":
             old = [m["value"] for m in before.get("members") or []]
             new = [m["value"] for m in after.get("members") or []]

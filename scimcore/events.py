@@ -50,7 +50,9 @@ class Event:
 
     ``resource_key`` orders delivery: events with the same key (the resource, or the group for membership
     events) are delivered in the order they happened.  ``data`` is the resource as SCIM JSON for ``user.*``
-    and ``group.*`` events and ``{"group": ..., "user": ...}`` for membership events.
+    and ``group.*`` events and ``{"group": ..., "user": ...}`` for membership events.  ``changed`` names the
+    top-level attributes an ``*.updated`` event's change added, modified or removed (empty when not known);
+    it is not part of :meth:`payload`, and RFC 9967 notice SETs list it (:mod:`scimcore.sets`).
     """
 
     id: str
@@ -61,6 +63,7 @@ class Event:
     resource_key: str
     tenant: str | None = None
     product: str | None = None
+    changed: tuple[str, ...] = ()
 
     def payload(self) -> dict[str, Any]:
         """The JSON object sent to webhooks and subscribers."""
@@ -96,8 +99,10 @@ class EventFactory:
     product: str | None = None
     new_id: Callable[[], str] = field(default=lambda: str(uuid.uuid4()))
 
-    def make(self, type_: str, data: Mapping[str, Any], resource_key: str) -> Event:
-        """One event of ``type_`` about ``resource_key``."""
+    def make(
+        self, type_: str, data: Mapping[str, Any], resource_key: str, changed: Sequence[str] = ()
+    ) -> Event:
+        """One event of ``type_`` about ``resource_key``; ``changed`` names the attributes an update changed."""
         return Event(
             id=self.new_id(),
             type=type_,
@@ -107,6 +112,7 @@ class EventFactory:
             resource_key=resource_key,
             tenant=self.tenant,
             product=self.product,
+            changed=tuple(changed),
         )
 
     def membership(self, type_: str, group: Mapping[str, Any], user: Mapping[str, Any]) -> Event:

@@ -255,3 +255,51 @@ def test_custom_resource_type_is_searched_from_the_root(custom: Client) -> None:
 def test_unregistered_endpoint_stays_404(client: Client) -> None:
     """Without registering it, /Devices is not an endpoint."""
     assert client.get("/Devices").status == 404
+
+
+# -- securityEvents (RFC 9967 §4) -------------------------------------------------------------------
+
+
+def _spc_of_a_directory_with(delivery: str, form: str = "full") -> dict[str, Any]:
+    from scimcore.store.ports import Directory
+
+    service = make_service()
+    service.store.save_directory(  # type: ignore[attr-defined]
+        Directory(id="default", name="D", created="2026-01-01T00:00:00Z", event_delivery=delivery, set_form=form)
+    )
+    body: dict[str, Any] = Client(service).get("/ServiceProviderConfig").json
+    return body
+
+
+def test_security_events_are_absent_for_webhook_directories(client: Client) -> None:
+    """Without SET delivery the ServiceProviderConfig has no securityEvents (RFC 9967 §4: not configured)."""
+    assert "securityEvents" not in client.get("/ServiceProviderConfig").json
+    assert "securityEvents" not in _spc_of_a_directory_with("webhook")
+
+
+@pytest.mark.parametrize("delivery", ["set-push", "set-poll"])
+def test_a_set_directory_advertises_the_uris_it_emits(delivery: str) -> None:
+    """A SET directory lists exactly the event URIs of its form and no asynchronous requests."""
+    events = _spc_of_a_directory_with(delivery)["securityEvents"]
+    assert events == {
+        "asyncRequest": "none",
+        "eventUris": [
+            "urn:ietf:params:scim:event:prov:create:full",
+            "urn:ietf:params:scim:event:prov:patch:full",
+            "urn:ietf:params:scim:event:prov:put:full",
+            "urn:ietf:params:scim:event:prov:delete",
+        ],
+    }
+
+
+def test_a_notice_directory_advertises_notice_uris() -> None:
+    """set_form notice advertises the :notice URIs."""
+    uris = _spc_of_a_directory_with("set-poll", "notice")["securityEvents"]["eventUris"]
+    assert all(u.endswith((":notice", ":delete")) for u in uris) and len(uris) == 4
+
+
+def test_a_request_preferring_async_is_answered_synchronously(client: Client) -> None:
+    """asyncRequest is none: Prefer: respond-async still gets the normal 201 with the resource (RFC 9967 §2.5.1.1)."""
+    created = client.post("/Users", {"schemas": [USER_SCHEMA], "userName": "async"},
+                          headers={"Prefer": "respond-async"})
+    assert created.status == 201 and created.json["userName"] == "async"

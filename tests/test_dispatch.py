@@ -234,3 +234,195 @@ def test_a_failing_outcome_observer_does_not_stop_deliveries() -> None:
 
     asyncio.run(Dispatcher(store, store, clock=lambda: NOW, client=FakeClient(), on_outcome=broken).deliver_due())
     assert [s.status for s in store.list_events("ok")] == ["delivered"]
+
+
+class SetAnswer:
+    def __init__(self, status_code: int, body: bytes = b"") -> None:
+        self.status_code = status_code
+        self.content = body
+
+
+class SetReceiver:
+    """An httpx-like client standing for an RFC 8935 receiver: answers each POST with the next of ``answers``."""
+
+    def __init__(self, *answers: SetAnswer) -> None:
+        self.answers = list(answers)
+        self.posts: list[dict[str, Any]] = []
+
+    async def post(self, url: str, *, content: bytes, headers: dict[str, str], extensions: dict[str, Any]) -> Any:
+        self.posts.append({"url": url, "headers": headers, "body": content})
+        return self.answers.pop(0) if self.answers else SetAnswer(202)
+
+
+def set_directory(store: MemoryStore, delivery: str = "set-push", form: str = "full") -> None:
+    """Directory d1 pushing SETs to a receiver, with one user.created event."""
+    directory_with_events(store, "d1", "https://rp.example.com/events", 1)
+    found = store.get_directory("d1")
+    assert found is not None
+    from dataclasses import replace
+
+    store.save_directory(replace(found, event_delivery=delivery, set_form=form))
+
+
+def _deliver(store: MemoryStore, client: Any, **config: Any) -> None:
+    dispatcher = Dispatcher(store, store, clock=lambda: NOW, client=client, config=DispatchConfig(**config),
+                            resolver=public_resolver)
+    asyncio.run(dispatcher.deliver_due())
+
+
+def public_resolver(host: str, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
+    return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 443))]
+
+
+def test_a_set_directory_pushes_a_signed_set() -> None:
+    """A set-push directory's event is POSTed as application/secevent+jwt; 202 marks it delivered."""
+    pytest.importorskip("joserfc")
+    from scimcore import set_tokens, sets
+    from scimcore.set_receiver import SetVerifier
+
+    store = MemoryStore()
+    set_directory(store)
+    client = SetReceiver(SetAnswer(202))
+    _deliver(store, client, set_issuer="https://scim.example.com")
+    (post,) = client.posts
+    assert post["headers"]["Content-Type"] == "application/secevent+jwt"
+    assert post["headers"]["Accept"] == "application/json"
+    verifier = SetVerifier(set_tokens.published_keys(store, "d1"), issuer="https://scim.example.com",
+                           audience="d1", clock=lambda: NOW)
+    received = verifier.verify(post["body"])
+    assert [e.uri for e in received.events] == [sets.CREATE_FULL]
+    assert [s.status for s in store.list_events("d1")] == ["delivered"]
+
+
+def test_a_notice_directory_pushes_notice_sets() -> None:
+    """set_form notice makes prov:create:notice SETs."""
+    pytest.importorskip("joserfc")
+    from scimcore import set_tokens, sets
+    from scimcore.set_receiver import SetVerifier
+
+    store = MemoryStore()
+    set_directory(store, form="notice")
+    client = SetReceiver()
+    _deliver(store, client)
+    verifier = SetVerifier(set_tokens.published_keys(store, "d1"), issuer="scimcore", audience="d1",
+                           clock=lambda: NOW)
+    assert [e.uri for e in verifier.verify(client.posts[0]["body"]).events] == [sets.CREATE_NOTICE]
+
+
+def test_a_set_refused_with_an_err_code_is_dead_lettered() -> None:
+    """RFC 8935 §2.3: a 400 with an err code is not retried; the event log keeps the code."""
+    pytest.importorskip("joserfc")
+    store = MemoryStore()
+    set_directory(store)
+    refusal = SetAnswer(400, b'{"err":"invalid_audience","description":"not for us"}')
+    _deliver(store, SetReceiver(refusal))
+    (stored,) = store.list_events("d1")
+    assert stored.status == "dead"
+    assert stored.last_error == "HTTP 400 invalid_audience: not for us"
+
+
+def test_a_400_without_an_err_code_is_retried() -> None:
+    """A 400 that is not an RFC 8935 error response is a failed attempt, tried again after the backoff."""
+    pytest.importorskip("joserfc")
+    store = MemoryStore()
+    set_directory(store)
+    _deliver(store, SetReceiver(SetAnswer(400, b"<html>bad</html>")))
+    (stored,) = store.list_events("d1")
+    assert (stored.status, stored.last_error) == ("pending", "HTTP 400")
+
+
+def test_a_server_error_from_a_set_receiver_is_retried() -> None:
+    """A 503 leaves the SET pending for another attempt."""
+    pytest.importorskip("joserfc")
+    store = MemoryStore()
+    set_directory(store)
+    _deliver(store, SetReceiver(SetAnswer(503)))
+    assert [s.status for s in store.list_events("d1")] == ["pending"]
+
+
+def test_a_set_delivered_again_keeps_its_jti() -> None:
+    """After a failure the same event goes out again with the same jti and txn (at least once, dedupe by jti)."""
+    pytest.importorskip("joserfc")
+    from scimcore.set_receiver import decode_claims
+
+    store = MemoryStore()
+    set_directory(store)
+    client = SetReceiver(SetAnswer(503), SetAnswer(202))
+    now = [NOW]
+    dispatcher = Dispatcher(store, store, clock=lambda: now[0], client=client, resolver=public_resolver)
+    asyncio.run(dispatcher.deliver_due())
+    now[0] = NOW + 3600.0  # past the backoff of a first failure
+    asyncio.run(dispatcher.deliver_due())
+    import json
+    from base64 import urlsafe_b64decode
+
+    def claims(body: bytes) -> dict[str, Any]:
+        part = body.split(b".")[1]
+        loaded: dict[str, Any] = json.loads(urlsafe_b64decode(part + b"=" * (-len(part) % 4)))
+        return loaded
+
+    first, second = (decode_claims(claims(p["body"])) for p in client.posts)
+    assert (first.jti, first.txn) == (second.jti, second.txn)
+    assert [s.status for s in store.list_events("d1")] == ["delivered"]
+
+
+def test_a_poll_directory_s_events_are_not_pushed() -> None:
+    """Events of a set-poll directory are stored for its poller, never posted."""
+    store = MemoryStore()
+    set_directory(store, delivery="set-poll")
+    client = SetReceiver()
+    _deliver(store, client)
+    assert client.posts == []
+    assert [s.status for s in store.list_events("d1")] == ["pending"]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sql_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    pytest.importorskip("sqlalchemy")
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'push.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+def test_pushed_sets_survive_a_restart_and_arrive_once_accepted(sql_url: str) -> None:
+    """On SQL a SCIM write's SET fails (503), the server restarts, and the next dispatcher delivers it: same jti."""
+    pytest.importorskip("joserfc")
+    from scimcore import BearerTokens, ScimService, set_tokens, sets
+    from scimcore.directories import DirectoryManager
+    from scimcore.set_receiver import SetVerifier
+    from scimcore.store.sql import SqlStore
+    from scimcore.transport import ScimRequest
+
+    store = SqlStore(sql_url)
+    manager = DirectoryManager(store, allow_private_webhooks=True)
+    manager.create("A", directory_id="a", webhook_url="https://rp.example.com/events")
+    manager.set_event_delivery("a", "set-push")
+    service = ScimService(store, authenticator=BearerTokens({"token-of-the-push-round-trip": "a"}))
+    body = b'{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"alice"}'
+    created = service.handle(ScimRequest("POST", "/Users", headers={
+        "authorization": "Bearer token-of-the-push-round-trip", "content-type": "application/scim+json"},
+        body=body, directory="a"))
+    assert created.status == 201
+    import time
+
+    now = time.time()  # the service stamped the event with the real time
+    first = SetReceiver(SetAnswer(503))
+    asyncio.run(Dispatcher(store, store, clock=lambda: now, client=first, resolver=public_resolver).deliver_due())
+    store.close()
+
+    restarted = SqlStore(sql_url)
+    try:
+        second = SetReceiver(SetAnswer(202))
+        later = now + 3600.0  # past the first failure's backoff
+        dispatcher = Dispatcher(restarted, restarted, clock=lambda: later, client=second, resolver=public_resolver)
+        asyncio.run(dispatcher.deliver_due())
+        verifier = SetVerifier(set_tokens.published_keys(restarted, "a"), issuer="scimcore", audience="a",
+                               clock=lambda: later)
+        received = verifier.verify(second.posts[0]["body"])
+        assert received.events[0].uri == sets.CREATE_FULL and received.events[0].data is not None
+        assert received.events[0].data["userName"] == "alice"
+        assert received.jti == restarted.list_events("a")[0].event.id
+        assert len(first.posts) == 1 and [s.status for s in restarted.list_events("a")] == ["delivered"]
+    finally:
+        restarted.close()

@@ -10,7 +10,7 @@ import pytest
 
 import scimcore
 
-HEAVY = ("uvicorn", "sqlalchemy", "psycopg", "starlette", "fastapi", "flask", "django", "httpx")
+HEAVY = ("uvicorn", "sqlalchemy", "psycopg", "starlette", "fastapi", "flask", "django", "httpx", "joserfc")
 
 
 def _loaded_after(statement: str) -> list[str]:
@@ -26,7 +26,7 @@ def _loaded_after(statement: str) -> list[str]:
 
 
 def test_import_scimcore_loads_no_server_framework_or_driver() -> None:
-    """`import scimcore` in a fresh interpreter leaves servers, frameworks, drivers and httpx unloaded."""
+    """`import scimcore` in a fresh interpreter leaves servers, frameworks, drivers, httpx and joserfc unloaded."""
     assert _loaded_after("import scimcore") == []
 
 

@@ -70,3 +70,48 @@ def test_a_transport_failure_is_named_by_its_type() -> None:
 
     attempt = _post(Directory("d", "D", webhook_url="https://hooks.example.com/x"), handler, resolver=_resolver)
     assert attempt.error == "ConnectError" and not attempt.refused and attempt.status is None
+
+
+def _push(handler: Any) -> Attempt:
+    from scimcore.webhook_post import post_set
+
+    async def go() -> Attempt:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            return await post_set(client, Directory("d", "D", webhook_url="https://rp.example.com/x"), "a.b.c",
+                                  event_id="e1", resolver=_resolver)
+
+    return asyncio.run(go())
+
+
+def test_a_set_is_pushed_as_secevent_jwt_and_202_is_delivered() -> None:
+    """RFC 8935 §2.2: the body is the SET itself, typed application/secevent+jwt, accepting JSON errors."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(202)
+
+    assert _push(handler).delivered
+    assert seen[0].content == b"a.b.c"
+    assert seen[0].headers["content-type"] == "application/secevent+jwt"
+    assert seen[0].headers["accept"] == "application/json"
+    assert "scimcore-signature" not in seen[0].headers
+
+
+def test_a_400_with_err_is_a_rejection_with_its_code() -> None:
+    """RFC 8935 §2.3: {"err", "description"} makes the attempt rejected, its detail naming both."""
+    attempt = _push(lambda _: httpx.Response(400, json={"err": "invalid_key", "description": "unknown kid"}))
+    assert attempt.rejected and attempt.err == "invalid_key"
+    assert attempt.detail == "HTTP 400 invalid_key: unknown kid"
+
+
+def test_a_400_without_err_is_no_rejection() -> None:
+    """A 400 whose body is not an RFC 8935 error object is an ordinary failure."""
+    attempt = _push(lambda _: httpx.Response(400, json={"error": "nope"}))
+    assert not attempt.rejected and attempt.detail == "HTTP 400"
+
+
+def test_a_refusal_s_description_is_cut_short() -> None:
+    """A long description is kept to 300 characters in the event log."""
+    attempt = _push(lambda _: httpx.Response(400, json={"err": "invalid_request", "description": "x" * 5000}))
+    assert attempt.rejected and len(attempt.detail) < 350

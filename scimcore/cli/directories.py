@@ -1,5 +1,8 @@
 """``scimcore directories``: customer directories, each with its own endpoint, token, data and webhook.
 
+Also how each directory's events are delivered (``events``: webhook JSON or RFC 9967 SETs pushed or
+polled) and the keys that sign SETs (``set-keys``, ``rotate-set-key``, ``retire-set-key``).
+
 Owns: the directory commands and what they print (a token is shown once, when it is made).
 Must not: check or store tokens itself (:class:`~scimcore.directories.DirectoryManager` does).
 """
@@ -18,6 +21,7 @@ from scimcore.cli.runtime import (
     database_option,
 )
 from scimcore.directories import PROVIDERS, UNKNOWN_MEMBER_RULES, DirectoryManager, entra_tenant_url
+from scimcore.store.ports import EVENT_DELIVERIES, SERVER_KEYS, SigningKey, SigningKeys
 
 _UNKNOWN_MEMBERS_HELP = (
     "What a group member naming no user or group of this directory gets: dropped (and named in the "
@@ -179,3 +183,82 @@ def directories_revoke_setup_link(database: str, directory_id: str, link_id: str
     if not _links(database).revoke(directory_id, link_id):
         raise click.ClickException(f"no live setup link {link_id} in directory {directory_id}")
     _emit({"id": link_id, "directory": directory_id, "revoked": True})
+
+
+@directories.command("events")
+@database_option
+@click.argument("directory_id")
+@click.option("--delivery", required=True, type=click.Choice(EVENT_DELIVERIES),
+              help="webhook: scimcore's own event JSON to the webhook URL; set-push: RFC 9967 Security Event "
+              "Tokens pushed to the webhook URL (RFC 8935); set-poll: SETs the receiver polls for (RFC 8936).")
+@click.option("--form", default=None, type=click.Choice(["full", "notice"]),
+              help="SETs carry the resource (full) or the names of its attributes (notice); kept if absent.")
+@click.option("--audience", default=None,
+              help="The 'aud' of the directory's SETs (the directory's id if never set; '' goes back to it).")
+def directories_events(
+    database: str, directory_id: str, delivery: str, form: str | None, audience: str | None
+) -> None:
+    """Choose how the directory's events are delivered; prints the directory as JSON."""
+    try:
+        _emit(DirectoryManager(_directory_store(database)).set_event_delivery(
+            directory_id, delivery, form=form, audience=audience).public())
+    except KeyError:
+        raise click.ClickException(f"no directory {directory_id}") from None
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _key_store(database: str, directory_id: str | None) -> Any:
+    store = _directory_store(database)
+    if directory_id is not None and store.get_directory(directory_id) is None:
+        raise click.ClickException(f"no directory {directory_id}")
+    if not isinstance(store, SigningKeys):
+        raise click.ClickException("this store keeps no SET signing keys")
+    return store
+
+
+def _key_view(key: SigningKey) -> dict[str, Any]:
+    """A key as the commands print it: never its private part."""
+    return {"kid": key.kid, "scope": key.scope or "server", "created": key.created, "retired": key.retired}
+
+
+@directories.command("set-keys")
+@database_option
+@click.argument("directory_id", required=False)
+def directories_set_keys(database: str, directory_id: str | None) -> None:
+    """List the SET signing keys of a directory (or, without one, the server's), newest first."""
+    store = _key_store(database, directory_id)
+    _emit([_key_view(k) for k in store.signing_keys(directory_id or SERVER_KEYS)])
+
+
+@directories.command("rotate-set-key")
+@database_option
+@click.argument("directory_id", required=False)
+def directories_rotate_set_key(database: str, directory_id: str | None) -> None:
+    """Add a SET signing key to a directory (or the server); it signs from now on, older keys stay published.
+
+    Retire an older key with retire-set-key once receivers have fetched the JWKS again.
+    """
+    try:
+        from scimcore import set_tokens
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise click.ClickException("SET keys need joserfc: pip install 'scimcore[sets]'") from None
+    from datetime import UTC, datetime
+
+    store = _key_store(database, directory_id)
+    key = set_tokens.generate_signing_key(directory_id or SERVER_KEYS, set_tokens.utc_stamp(
+        datetime.now(UTC).timestamp()))
+    store.add_signing_key(key)
+    _emit(_key_view(key))
+
+
+@directories.command("retire-set-key")
+@database_option
+@click.argument("kid")
+@click.argument("directory_id", required=False)
+def directories_retire_set_key(database: str, kid: str, directory_id: str | None) -> None:
+    """Retire a SET signing key of a directory (or the server): it signs nothing and leaves the JWKS."""
+    store = _key_store(database, directory_id)
+    if not store.retire_signing_key(directory_id or SERVER_KEYS, kid):
+        raise click.ClickException(f"no live key {kid}")
+    _emit({"kid": kid, "scope": directory_id or "server", "retired": True})

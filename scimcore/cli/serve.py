@@ -38,6 +38,7 @@ from scimcore.directories import (
     ServerAuthenticator,
     entra_tenant_url,
 )
+from scimcore.dispatch import DispatchConfig
 from scimcore.limits import RateLimit
 from scimcore.service import ScimService, ServiceConfig
 from scimcore.store.memory import MemoryStore
@@ -124,6 +125,13 @@ def _rate_limit(value: str | None) -> RateLimit | None:
     "everyone out.",
 )
 @click.option(
+    "--set-issuer",
+    default=None,
+    envvar="SCIMCORE_SET_ISSUER",
+    help="The 'iss' of the Security Event Tokens this server signs (or set SCIMCORE_SET_ISSUER); "
+    "defaults to the public URL's root.",
+)
+@click.option(
     "--metrics-token",
     envvar="SCIMCORE_METRICS_TOKEN",
     default=None,
@@ -148,6 +156,7 @@ def serve(
     record_keep: int,
     record_days: float,
     console_secret: str | None,
+    set_issuer: str | None,
     metrics_token: str | None,
     log_format: str,
 ) -> None:
@@ -180,6 +189,7 @@ def serve(
     # In memory, nothing outside this process could ever read the event log: keep no events there.
     emit_events = not isinstance(store, MemoryStore)
     service = ScimService(store, authenticator=authenticator, config=limits, emit_events=emit_events)
+    issuer = set_issuer or root
     # The app's lifespan (uvicorn runs it: lifespan="on") starts and stops the webhook dispatcher.
     app = ScimASGI(
         service,
@@ -190,8 +200,14 @@ def serve(
         public_url=root + SCIM_PREFIX if public_url else None,
         recorder=FlightRecorder(store, keep=record_keep, max_age=record_days * 86400.0)
         if record_keep and isinstance(store, Recorder) else None,
+        dispatch_config=DispatchConfig(set_issuer=issuer),
     )
     operations: Any = OperationsASGI(app, metrics_token=metrics_token)
+    sets_served = _serves_sets(store)
+    if sets_served:
+        from scimcore.adapters.sets import SetEndpointsASGI
+
+        operations = SetEndpointsASGI(store, operations, issuer=issuer, authenticator=authenticator)
     if isinstance(store, AdminStore) and isinstance(store, DirectoryStore) and not isinstance(store, MemoryStore):
         from scimcore.console import ConsoleASGI
 
@@ -214,6 +230,9 @@ def serve(
             click.echo(f"  directory {directory.name!r}: {shown}{state}")
     metrics = f"; metrics: {root}/metrics" if metrics_token else ""
     click.echo(f"  Health: {root}/healthz and {root}/readyz{metrics}")
+    if sets_served:
+        click.echo(f"  Security Event Tokens: keys at {root}/sets/<directory>/jwks.json, polling at "
+                   f"{root}/sets/<directory>/poll (issuer {issuer})")
     if not isinstance(store, MemoryStore):
         click.echo(f"  Admin console: {root}/admin (accounts: scimcore admin create NAME)")
     sys.stdout.flush()
@@ -305,6 +324,19 @@ def _default_directory(
         "the one shown at the first start (kept, hashed, in the database; "
         f"`scimcore directories rotate-token {DEFAULT_DIRECTORY}` issues a new one)"
     )
+
+
+def _serves_sets(store: Any) -> bool:
+    """Whether ``store`` keeps what the SET endpoints need and joserfc (the ``sets`` extra) is installed."""
+    from scimcore.store.ports import PolledOutbox, SigningKeys
+
+    if isinstance(store, MemoryStore) or not (isinstance(store, SigningKeys) and isinstance(store, PolledOutbox)):
+        return False
+    try:
+        import joserfc  # noqa: F401
+    except ImportError:  # pragma: no cover - depends on the installation
+        return False
+    return True
 
 
 class _WithConsole:

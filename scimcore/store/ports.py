@@ -8,6 +8,9 @@ Three ports, each a small typed protocol a store may implement on its own:
   they describe, their delivery bookkeeping, and the log a host application pages through;
 - :class:`DirectoryStore` — customer directories and the digests of their bearer tokens.
 
+Beside them, optional ports a store may claim: :class:`SigningKeys` (the keys that sign a directory's
+Security Event Tokens) and :class:`PolledOutbox` (a directory's events handed to an RFC 8936 poller).
+
 A store keeps canonical documents (see :mod:`scimcore.schema.documents`), enforces uniqueness and optimistic
 concurrency, and never sees HTTP, renders responses or decides protocol rules: ids, timestamps and versions
 arrive already set by the service.  Owns: the protocols and records.  Must not: hold an implementation;
@@ -449,7 +452,13 @@ class EventLog(Protocol):
 # -- directories and tokens --------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Directory:
-    """One customer directory (an identity provider's connection)."""
+    """One customer directory (an identity provider's connection).
+
+    ``event_delivery`` is how its events reach the host application (:data:`EVENT_DELIVERIES`): ``webhook``
+    (scimcore's own JSON, pushed to ``webhook_url``), ``set-push`` (RFC 9967 Security Event Tokens pushed to
+    ``webhook_url`` per RFC 8935) or ``set-poll`` (SETs a receiver polls for, RFC 8936).  ``set_form`` is
+    the form of its provisioning SETs, ``full`` or ``notice`` (RFC 9967 §2.4).
+    """
 
     id: str
     name: str
@@ -461,6 +470,8 @@ class Directory:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    event_delivery: str = "webhook"
+    set_form: str = "full"
 
     def public(self) -> dict[str, Any]:
         """The directory as JSON for people and programs: no webhook secret, no credentials in the webhook URL."""
@@ -471,6 +482,10 @@ class Directory:
         out["webhook_url"] = redact_webhook_url(self.webhook_url)
         out["has_webhook_secret"] = bool(self.webhook_secret)
         return out
+
+
+EVENT_DELIVERIES = ("webhook", "set-push", "set-poll")
+"""How a directory's events are delivered: see :class:`Directory`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -513,4 +528,68 @@ class DirectoryStore(Protocol):
 
     def find_token(self, digest: str) -> TokenRecord | None:
         """The live (not revoked) token with ``digest``, or ``None``."""
+        ...
+
+
+# -- Security Event Tokens ----------------------------------------------------------------------------
+SERVER_KEYS = ""
+"""The scope of the server's own signing keys (a directory's keys have the directory's id as scope)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """A key that signs Security Event Tokens (RFC 8417 §5.1: signed as JWS).
+
+    ``scope`` is :data:`SERVER_KEYS` or a directory id; ``private_jwk`` the private key as a JWK (JSON text,
+    never shown or logged); ``kid`` its RFC 7638 thumbprint.  A retired key signs nothing and is no longer
+    published.
+    """
+
+    kid: str
+    scope: str
+    private_jwk: str = field(repr=False)  # never in a log line or a traceback's locals shown as repr
+    created: str = ""
+    retired: bool = False
+
+
+@runtime_checkable
+class SigningKeys(Protocol):
+    """Where SET signing keys live (optional; the memory and SQL stores implement it)."""
+
+    def add_signing_key(self, key: SigningKey) -> None:
+        """Keep a new key; it signs its scope's SETs from now on."""
+        ...
+
+    def signing_keys(self, scope: str) -> list[SigningKey]:
+        """The keys of ``scope``, retired ones included, newest first."""
+        ...
+
+    def retire_signing_key(self, scope: str, kid: str) -> bool:
+        """Retire key ``kid`` of ``scope``; whether such a live key existed."""
+        ...
+
+
+@runtime_checkable
+class PolledOutbox(Protocol):
+    """A directory's events handed to a receiver that polls for them (RFC 8936; optional beside Outbox).
+
+    Claims lease events the way :meth:`Outbox.claim_events` does, but only ``directory``'s and whether or
+    not the directory has a webhook; an event not acknowledged before its lease ends is handed out again.
+    """
+
+    def claim_directory_events(
+        self, directory: str, now: float, limit: int, lease_seconds: float
+    ) -> tuple[list[StoredEvent], bool]:
+        """Lease up to ``limit`` of ``directory``'s undelivered events (pending or stored), oldest first.
+
+        Returns them and whether more such events wait unleased beyond them.
+        """
+        ...
+
+    def acknowledge_events(self, directory: str, ids: Collection[str]) -> int:
+        """Mark ``directory``'s events with these ids delivered; return how many were; others' ids do nothing."""
+        ...
+
+    def reject_events(self, directory: str, errors: Mapping[str, str]) -> int:
+        """Dead-letter ``directory``'s events by id with the error the receiver reported; return how many."""
         ...

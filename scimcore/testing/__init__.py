@@ -4,11 +4,13 @@ One suite per port, so a store claims exactly what it implements:
 
 - :class:`StoreContract` — the resources port (:class:`~scimcore.store.ports.Store`);
 - :class:`OutboxContract` — the event outbox and event log (events ride on resource writes);
+- :class:`PolledOutboxContract` — a directory's events handed to an RFC 8936 poller (optional);
 - :class:`DirectoryStoreContract` — directories and token digests;
 - :class:`RecorderContract` — the flight recorder's requests (optional);
 - :class:`AdminStoreContract` — the admin console's accounts (optional);
 - :class:`SetupLinksContract` and :class:`SessionEndsContract` — setup links and signed-out console
-  sessions (optional).
+  sessions (optional);
+- :class:`SigningKeysContract` — the keys signing Security Event Tokens (optional).
 
 Subclass a suite in a test module and provide a ``store`` fixture::
 
@@ -34,8 +36,9 @@ if TYPE_CHECKING:
     from scimcore.testing.admins import AdminStoreContract
     from scimcore.testing.directories import DirectoryStoreContract
     from scimcore.testing.documents import GROUP, REGISTRY, USER, group_doc, user_doc
+    from scimcore.testing.keys import SigningKeysContract
     from scimcore.testing.links import SessionEndsContract, SetupLinksContract
-    from scimcore.testing.outbox import OutboxContract
+    from scimcore.testing.outbox import OutboxContract, PolledOutboxContract
     from scimcore.testing.recorder import RecorderContract
     from scimcore.testing.resources import StoreContract
 
@@ -52,6 +55,8 @@ _HOMES = {
     "SessionEndsContract": "links",
     "SetupLinksContract": "links",
     "OutboxContract": "outbox",
+    "PolledOutboxContract": "outbox",
+    "SigningKeysContract": "keys",
     "RecorderContract": "recorder",
     "StoreContract": "resources",
 }
@@ -71,9 +76,11 @@ __all__ = [
     "AdminStoreContract",
     "DirectoryStoreContract",
     "OutboxContract",
+    "PolledOutboxContract",
     "RecorderContract",
     "SessionEndsContract",
     "SetupLinksContract",
+    "SigningKeysContract",
     "StoreContract",
     "group_doc",
     "user_doc",

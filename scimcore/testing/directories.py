@@ -30,7 +30,7 @@ class DirectoryStoreContract:
         """A saved directory comes back with every field it was saved with."""
         saved = self._directory(
             "d1", provider="entra", tenant="t", product="p", webhook_url="https://h/x", webhook_secret="s",
-            options={"k": 1},
+            options={"k": 1}, event_delivery="set-poll", set_form="notice",
         )
         store.save_directory(saved)
         assert store.get_directory("d1") == saved

@@ -53,6 +53,15 @@ class OutboxContract:
         assert [s.event.id for s in stored] == [f"e-{k}-{n}" for n in range(3) for k in ("u1", "u2")]
         assert {s.status for s in stored} == {"pending"}
 
+    def test_an_update_event_keeps_the_attributes_it_changed(self, store: Any) -> None:
+        """An event's ``changed`` names read back in order, from the log and from a claim."""
+        store.save_directory(Directory(id="d1", name="D", created="2026-01-01T00:00:00Z", webhook_url="http://x"))
+        event = Event(id="e-c", type="user.updated", directory_id="d1", occurred_at="2026-01-01T00:00:00Z",
+                      data={"id": "u"}, resource_key="u", changed=("name", "active"))
+        store.create(USER, user_doc("u", "u"), directory="d1", events=[event])
+        assert [s.event.changed for s in store.list_events("d1", limit=10)] == [("name", "active")]
+        assert [s.event.changed for s in store.claim_events(EPOCH_2026, 10, 30.0)] == [("name", "active")]
+
     def test_deleting_a_directory_forgets_its_events(self, store: Any) -> None:
         """delete_directory removes the directory's events, claimed or not; delivery marks on them do nothing."""
         self._seed(store)
@@ -137,3 +146,74 @@ class OutboxContract:
         [again] = [s for s in store.list_events("d1", limit=100) if s.seq == first.seq]
         assert again.status == "pending"
         assert retry.requeue_event("d1", 10_000) is False
+
+
+class PolledOutboxContract:
+    """Behaviour of a store's events handed to an RFC 8936 poller (:class:`~scimcore.store.ports.PolledOutbox`).
+
+    Leases, re-delivery of what was not acknowledged, acknowledgement, dead letters from ``setErrs``, and
+    strict isolation: a directory's claims and acknowledgements never touch another directory's events.
+    """
+
+    @pytest.fixture
+    def store(self) -> Any:
+        """Override in a subclass: a fresh store implementing Store, Outbox, PolledOutbox and DirectoryStore."""
+        raise NotImplementedError("provide a 'store' fixture returning a fresh store")
+
+    @staticmethod
+    def _seed(store: Any) -> None:
+        """Directories d1 (three events) and d2 (one), neither with a webhook: their events are stored."""
+        for directory, count in (("d1", 3), ("d2", 1)):
+            store.save_directory(Directory(id=directory, name=directory, created="2026-01-01T00:00:00Z",
+                                           event_delivery="set-poll"))
+            for n in range(count):
+                event = Event(id=f"{directory}-e{n}", type="user.created", directory_id=directory,
+                              occurred_at="2026-01-01T00:00:00Z", data={"n": n}, resource_key=f"{directory}-u{n}")
+                store.create(USER, user_doc(f"{directory}-u{n}", f"{directory}-u{n}"), directory=directory,
+                             events=[event])
+
+    def test_a_poll_claims_only_its_directory_s_events(self, store: Any) -> None:
+        """claim_directory_events hands out the directory's events, oldest first, and no other directory's."""
+        self._seed(store)
+        claimed, more = store.claim_directory_events("d2", EPOCH_2026, 10, 30.0)
+        assert [s.event.id for s in claimed] == ["d2-e0"] and more is False
+        claimed, _ = store.claim_directory_events("d1", EPOCH_2026, 10, 30.0)
+        assert [s.event.id for s in claimed] == ["d1-e0", "d1-e1", "d1-e2"]
+
+    def test_a_poll_says_when_more_events_wait(self, store: Any) -> None:
+        """With more undelivered events than the limit, the claim says more are available."""
+        self._seed(store)
+        claimed, more = store.claim_directory_events("d1", EPOCH_2026, 2, 30.0)
+        assert [s.event.id for s in claimed] == ["d1-e0", "d1-e1"] and more is True
+
+    def test_leased_events_are_not_handed_out_twice_until_the_lease_ends(self, store: Any) -> None:
+        """A second poll within the lease gets nothing; after it, the unacknowledged events come again."""
+        self._seed(store)
+        store.claim_directory_events("d1", EPOCH_2026, 10, 30.0)
+        assert store.claim_directory_events("d1", EPOCH_2026 + 1, 10, 30.0) == ([], False)
+        again, _ = store.claim_directory_events("d1", EPOCH_2026 + 31, 10, 30.0)
+        assert [s.event.id for s in again] == ["d1-e0", "d1-e1", "d1-e2"]
+
+    def test_acknowledged_events_are_delivered_and_not_handed_out_again(self, store: Any) -> None:
+        """acknowledge_events marks the events delivered; a later poll leaves them out."""
+        self._seed(store)
+        store.claim_directory_events("d1", EPOCH_2026, 10, 30.0)
+        assert store.acknowledge_events("d1", ["d1-e0", "d1-e2"]) == 2
+        again, _ = store.claim_directory_events("d1", EPOCH_2026 + 31, 10, 30.0)
+        assert [s.event.id for s in again] == ["d1-e1"]
+        statuses = {s.event.id: s.status for s in store.list_events("d1", limit=10)}
+        assert statuses["d1-e0"] == statuses["d1-e2"] == "delivered"
+
+    def test_acknowledging_another_directory_s_event_does_nothing(self, store: Any) -> None:
+        """An ack naming d2's event in d1's poll changes nothing."""
+        self._seed(store)
+        assert store.acknowledge_events("d1", ["d2-e0"]) == 0
+        assert [s.status for s in store.list_events("d2", limit=10)] == ["stored"]
+
+    def test_reported_errors_dead_letter_the_events(self, store: Any) -> None:
+        """reject_events dead-letters the directory's events with the receiver's error, not others'."""
+        self._seed(store)
+        assert store.reject_events("d1", {"d1-e1": "invalid_request: bad", "d2-e0": "x"}) == 1
+        (stored,) = store.list_events("d1", status="dead", limit=10)
+        assert (stored.event.id, stored.last_error) == ("d1-e1", "invalid_request: bad")
+        assert [s.status for s in store.list_events("d2", limit=10)] == ["stored"]

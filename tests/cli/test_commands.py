@@ -163,3 +163,41 @@ def test_setup_link_of_an_unknown_directory_is_an_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["directories", "setup-link", "--database", f"sqlite:///{tmp_path / 'x.db'}",
                                        "nope"])
     assert result.exit_code == 1 and "no directory nope" in result.output
+
+
+def test_a_directory_switches_its_events_to_polled_sets(tmp_path: Path) -> None:
+    """`directories events DIR --delivery set-poll --form notice --audience X` keeps all three."""
+    database = f"sqlite:///{tmp_path / 'sets.db'}"
+    runner = CliRunner()
+    created = json.loads(runner.invoke(main, ["directories", "create", "--database", database, "--name", "A"]).output)
+    changed = runner.invoke(main, ["directories", "events", "--database", database, created["id"],
+                                   "--delivery", "set-poll", "--form", "notice", "--audience", "https://rp"])
+    shown = json.loads(changed.output)
+    assert (shown["event_delivery"], shown["set_form"], shown["options"]) == (
+        "set-poll", "notice", {"set_audience": "https://rp"})
+
+
+def test_set_push_needs_a_webhook_url(tmp_path: Path) -> None:
+    """Pushing SETs to a directory without a webhook URL is refused with a hint."""
+    database = f"sqlite:///{tmp_path / 'push.db'}"
+    runner = CliRunner()
+    created = json.loads(runner.invoke(main, ["directories", "create", "--database", database, "--name", "A"]).output)
+    refused = runner.invoke(main, ["directories", "events", "--database", database, created["id"],
+                                   "--delivery", "set-push"])
+    assert refused.exit_code != 0 and "webhook URL" in refused.output
+
+
+def test_set_keys_rotate_and_retire_without_showing_a_private_key(tmp_path: Path) -> None:
+    """rotate-set-key adds a key (its kid shown, never its private JWK); retire-set-key retires it."""
+    database = f"sqlite:///{tmp_path / 'keys.db'}"
+    runner = CliRunner()
+    created = json.loads(runner.invoke(main, ["directories", "create", "--database", database, "--name", "A"]).output)
+    rotated = runner.invoke(main, ["directories", "rotate-set-key", "--database", database, created["id"]])
+    key = json.loads(rotated.output)
+    assert set(key) == {"kid", "scope", "created", "retired"} and key["scope"] == created["id"]
+    listed = json.loads(runner.invoke(main, ["directories", "set-keys", "--database", database, created["id"]]).output)
+    assert [k["kid"] for k in listed] == [key["kid"]] and '"d"' not in rotated.output
+    retired = runner.invoke(main, ["directories", "retire-set-key", "--database", database, key["kid"], created["id"]])
+    assert json.loads(retired.output)["retired"] is True
+    again = runner.invoke(main, ["directories", "retire-set-key", "--database", database, key["kid"], created["id"]])
+    assert again.exit_code != 0

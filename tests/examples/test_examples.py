@@ -143,3 +143,113 @@ def test_flask_example_mounts_scim_with_the_flask_test_client(monkeypatch: pytes
     assert module.deactivated == [user_id]
     assert client.get(f"/people/{user_id}").get_json() == {"userName": "bjensen@example.com", "active": False,
                                                            "groups": []}
+
+
+def _set_receiver(name: str, monkeypatch: pytest.MonkeyPatch) -> tuple[ModuleType, Any]:
+    """The example loaded for issuer https://scim.example.com and audience d1, with a JWKS of one key."""
+    pytest.importorskip("joserfc")
+    from scimcore import set_tokens
+
+    monkeypatch.setenv("SCIMCORE_SET_ISSUER", "https://scim.example.com")
+    monkeypatch.setenv("SCIMCORE_SET_AUDIENCE", "d1")
+    module = load(name, monkeypatch)
+    key = set_tokens.generate_signing_key("", "2026-01-01T00:00:00Z")
+    monkeypatch.setattr(module, "fetch_jwks", lambda: set_tokens.jwks([key]))
+    return module, key
+
+
+def _sets(key: Any) -> dict[str, bytes]:
+    """A good SET, the same tampered, and one for another audience."""
+    import base64
+    import json
+    import time
+
+    from scimcore import set_tokens, sets
+    from scimcore.events import USER_CREATED, Event
+
+    event = Event("e1", USER_CREATED, "d1", "2026-01-12T09:14:03Z", {"id": "u1", "userName": "a"}, "u1")
+    claims = sets.set_claims(event, issuer="https://scim.example.com", audience="d1", issued_at=int(time.time()))
+    good = set_tokens.sign_set(claims, key)
+    header, body, signature = good.split(".")
+    forged = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))) | {"aud": "d1", "jti": "e2"}
+    tampered = ".".join([header, base64.urlsafe_b64encode(json.dumps(forged).encode()).rstrip(b"=").decode(),
+                         signature])
+    other = set_tokens.sign_set(claims | {"aud": "d2", "jti": "e3"}, key)
+    return {"good": good.encode(), "tampered": tampered.encode(), "other": other.encode()}
+
+
+SET_HEADERS = {"Content-Type": "application/secevent+jwt", "Accept": "application/json"}
+
+
+def test_fastapi_set_receiver_accepts_a_set_and_refuses_bad_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    """202 for a valid SET and for it sent again; 400 with an RFC 8935 err for a tampered or wrong-audience one."""
+    pytest.importorskip("fastapi")
+    module, key = _set_receiver("set_receiver_fastapi", monkeypatch)
+    tokens = _sets(key)
+
+    async def go() -> list[tuple[int, str | None]]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=module.app), base_url="http://t") as client:
+            out = []
+            for name in ("good", "good", "tampered", "other"):
+                answer = await client.post("/scim-events", content=tokens[name], headers=SET_HEADERS)
+                out.append((answer.status_code, answer.json()["err"] if answer.status_code == 400 else None))
+            return out
+
+    assert asyncio.run(go()) == [(202, None), (202, None), (400, "invalid_key"), (400, "invalid_audience")]
+
+
+def test_flask_set_receiver_accepts_a_set_and_refuses_bad_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Flask receiver answers like the FastAPI one."""
+    pytest.importorskip("flask")
+    module, key = _set_receiver("set_receiver_flask", monkeypatch)
+    tokens = _sets(key)
+    client = module.app.test_client()
+    answers = [client.post("/scim-events", data=tokens[n], headers=SET_HEADERS) for n in
+               ("good", "good", "tampered", "other")]
+    assert [(a.status_code, a.get_json()["err"] if a.status_code == 400 else None) for a in answers] == [
+        (202, None), (202, None), (400, "invalid_key"), (400, "invalid_audience")]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_the_dispatcher_pushes_sets_the_fastapi_receiver_accepts(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """Push round trip: a SCIM write on SQL, the dispatcher's SET, the example receiver's 202, the event delivered."""
+    pytest.importorskip("fastapi")
+    pytest.importorskip("sqlalchemy")
+    pytest.importorskip("joserfc")
+    import socket
+
+    from scimcore import BearerTokens, ScimService, set_tokens
+    from scimcore.directories import DirectoryManager
+    from scimcore.dispatch import DispatchConfig, Dispatcher
+    from scimcore.store.sql import SqlStore
+    from scimcore.transport import ScimRequest
+
+    url = f"sqlite:///{tmp_path / 'push.db'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    store = SqlStore(url)
+    try:
+        manager = DirectoryManager(store, allow_private_webhooks=True)
+        manager.create("A", directory_id="a", webhook_url="https://rp.example.com/scim-events")
+        manager.set_event_delivery("a", "set-push", audience="d1")
+        service = ScimService(store, authenticator=BearerTokens({"token-of-the-example-push": "a"}))
+        created = service.handle(ScimRequest("POST", "/Users", directory="a", headers={
+            "authorization": "Bearer token-of-the-example-push", "content-type": "application/scim+json"},
+            body=b'{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ivy"}'))
+        assert created.status == 201
+        module, _ = _set_receiver("set_receiver_fastapi", monkeypatch)
+        monkeypatch.setattr(module, "fetch_jwks", lambda: set_tokens.published_keys(store, "a"))
+
+        def resolver(*_: Any, **__: Any) -> list[Any]:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", 443))]
+
+        async def deliver() -> int:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=module.app)) as client:
+                dispatcher = Dispatcher(store, store, client=client, resolver=resolver,
+                                        config=DispatchConfig(set_issuer="https://scim.example.com"))
+                return await dispatcher.deliver_due()
+
+        assert asyncio.run(deliver()) == 1
+        assert [s.status for s in store.list_events("a")] == ["delivered"]
+    finally:
+        store.close()

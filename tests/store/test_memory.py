@@ -14,9 +14,11 @@ from scimcore.testing import (
     AdminStoreContract,
     DirectoryStoreContract,
     OutboxContract,
+    PolledOutboxContract,
     RecorderContract,
     SessionEndsContract,
     SetupLinksContract,
+    SigningKeysContract,
     StoreContract,
     group_doc,
     user_doc,
@@ -32,6 +34,12 @@ class TestMemoryStore(StoreContract):
 
 
 class TestMemoryOutbox(OutboxContract):
+    @pytest.fixture
+    def store(self) -> MemoryStore:
+        return MemoryStore()
+
+
+class TestMemoryPolledOutbox(PolledOutboxContract):
     @pytest.fixture
     def store(self) -> MemoryStore:
         return MemoryStore()
@@ -121,6 +129,12 @@ class TestMemoryAdmins(AdminStoreContract):
 
 
 class TestMemorySetupLinks(SetupLinksContract):
+    @pytest.fixture
+    def store(self) -> MemoryStore:
+        return MemoryStore()
+
+
+class TestMemorySigningKeys(SigningKeysContract):
     @pytest.fixture
     def store(self) -> MemoryStore:
         return MemoryStore()

@@ -18,9 +18,11 @@ from scimcore.testing import (  # noqa: E402
     AdminStoreContract,
     DirectoryStoreContract,
     OutboxContract,
+    PolledOutboxContract,
     RecorderContract,
     SessionEndsContract,
     SetupLinksContract,
+    SigningKeysContract,
     StoreContract,
     user_doc,
 )
@@ -223,6 +225,38 @@ class TestSqliteSessionEnds(SessionEndsContract):
 
 
 class TestPostgresSessionEnds(SessionEndsContract):
+    @pytest.fixture
+    def store(self, postgres_url: str) -> Iterator[SqlStore]:
+        store = SqlStore(postgres_url)
+        yield store
+        store.close()
+
+
+class TestSqliteSigningKeys(SigningKeysContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> Iterator[SqlStore]:
+        store = SqlStore(f"sqlite:///{tmp_path / 'keys.db'}")
+        yield store
+        store.close()
+
+
+class TestPostgresSigningKeys(SigningKeysContract):
+    @pytest.fixture
+    def store(self, postgres_url: str) -> Iterator[SqlStore]:
+        store = SqlStore(postgres_url)
+        yield store
+        store.close()
+
+
+class TestSqlitePolledOutbox(PolledOutboxContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> Iterator[SqlStore]:
+        store = SqlStore(f"sqlite:///{tmp_path / 'polled.db'}")
+        yield store
+        store.close()
+
+
+class TestPostgresPolledOutbox(PolledOutboxContract):
     @pytest.fixture
     def store(self, postgres_url: str) -> Iterator[SqlStore]:
         store = SqlStore(postgres_url)

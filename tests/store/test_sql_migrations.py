@@ -135,3 +135,56 @@ def test_upgrade_keeps_look_alikes_that_existed_apart(tmp_path: Path, caplog: py
             store.create(USER, user_doc("u3", "strasse"))
     finally:
         store.close()
+
+
+def _version_seven_database(url: str) -> None:
+    """A database at schema version 7 (no event delivery columns, no changed lists), holding a directory and event."""
+    from sqlalchemy import MetaData, Table
+
+    new = ("event_delivery", "set_form", "changed")
+    old_meta = MetaData()
+    old = Table(
+        sql_schema.directories.name, old_meta,
+        *[c._copy() for c in sql_schema.directories.columns if c.name not in new],
+    )
+    old_events = Table(
+        sql_schema.events.name, old_meta, *[c._copy() for c in sql_schema.events.columns if c.name not in new],
+    )
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        sql_schema.schema_version.create(conn)
+        old.create(conn)
+        old_events.create(conn)
+        for number in range(1, 8):
+            sql_schema.MIGRATIONS[number - 1](conn)
+            conn.execute(insert(sql_schema.schema_version).values(version=number))
+        conn.execute(insert(old).values(
+            id="d1", name="Acme", provider="okta", active=True, created="2026-01-01T00:00:00Z",
+            webhook_url="https://hooks.example/x", options={},
+        ))
+        payload = {"id": "e1", "type": "user.updated", "directory_id": "d1", "tenant": None, "product": None,
+                   "occurred_at": "2026-01-01T00:00:00Z", "data": {"id": "u1"}}
+        conn.execute(insert(old_events).values(
+            id="e1", directory="d1", type="user.updated", resource_key="u1", occurred_at="2026-01-01T00:00:00Z",
+            payload=payload, status="stored", attempts=0, retry_at=0.0, locked_until=0.0,
+        ))
+    engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_upgrade_gives_existing_directories_webhook_events(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Step 8: existing directories keep scimcore's webhook events (full form); existing events have no changed list."""
+    url = f"sqlite:///{tmp_path / 'v7.db'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    _version_seven_database(url)
+    store = SqlStore(url)
+    try:
+        found = store.get_directory("d1")
+        assert found is not None
+        assert (found.event_delivery, found.set_form, found.webhook_url) == ("webhook", "full", "https://hooks.example/x")
+        assert store.signing_keys("") == []
+        (event,) = store.list_events("d1")
+        assert event.event.id == "e1" and event.event.changed == ()
+    finally:
+        store.close()

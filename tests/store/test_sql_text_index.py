@@ -123,7 +123,7 @@ def test_an_upgrade_indexes_the_rows_already_stored(tmp_path: Path) -> None:
         for name in ("scim_text_insert", "scim_text_update", "scim_text_delete"):
             conn.exec_driver_sql(f"DROP TRIGGER {name}")
         conn.exec_driver_sql("DROP TABLE scim_text")
-        conn.exec_driver_sql("DELETE FROM scim_schema_version WHERE version = 8")
+        conn.exec_driver_sql("DELETE FROM scim_schema_version WHERE version = 9")
     first.close()
     second = SqlStore(url)
     try:

@@ -3,8 +3,8 @@
 Events are appended under the store's lock together with the change they describe, so a change and its
 events are seen together or not at all.  An event waits as compact JSON until it is read.
 
-Owns: appending, claiming (at most the oldest undelivered event per resource key), delivery bookkeeping,
-the per-directory log and re-queueing.
+Owns: appending, claiming (at most the oldest undelivered event per resource key), a directory's claims
+for its RFC 8936 poller, delivery bookkeeping, the per-directory log and re-queueing.
 Must not: deliver anything (:mod:`scimcore.dispatch` does) or read resources.
 """
 
@@ -41,6 +41,7 @@ class EventRow:
 
 
 _NO_DATA: Mapping[str, Any] = MappingProxyType({})
+_UNDELIVERED = ("pending", "stored")
 
 
 
@@ -60,7 +61,8 @@ class MemoryOutbox:
     def _append_events(self, directory: str, events: Iterable[Event]) -> None:
         """Called under the lock, together with the change the events describe."""
         target = self._directories.get(directory)
-        pending = bool(target and target.webhook_url)
+        # Pushed events wait as pending; a directory without a webhook, or whose receiver polls, stores them.
+        pending = bool(target and target.webhook_url and target.event_delivery != "set-poll")
         for event in events:
             # The event is kept without its data, which waits as compact JSON until it is read.
             head = replace(event, data=_NO_DATA)
@@ -100,6 +102,46 @@ class MemoryOutbox:
                 if len(claimed) >= limit:
                     break
             return claimed
+
+    def claim_directory_events(
+        self, directory: str, now: float, limit: int, lease_seconds: float
+    ) -> tuple[list[StoredEvent], bool]:
+        """Lease ``directory``'s undelivered events for its poller, oldest first (:class:`PolledOutbox`)."""
+        with self._lock:
+            claimed: list[StoredEvent] = []
+            for row in self._events:
+                if row is None or row.event.directory_id != directory or row.status not in _UNDELIVERED:
+                    continue
+                if row.locked_until > now:
+                    continue
+                if len(claimed) >= limit:
+                    return claimed, True
+                row.locked_until = now + lease_seconds
+                claimed.append(row.stored())
+            return claimed, False
+
+    def _settle(self, directory: str, ids: Collection[str], status: str, errors: Mapping[str, str]) -> int:
+        wanted = frozenset(ids)
+        count = 0
+        with self._lock:
+            for row in self._events:
+                if row is None or row.event.directory_id != directory or row.event.id not in wanted:
+                    continue
+                if row.status not in _UNDELIVERED:
+                    continue
+                row.status, row.locked_until, row.attempts = status, 0.0, row.attempts + 1
+                if row.event.id in errors:
+                    row.last_error = errors[row.event.id]
+                count += 1
+        return count
+
+    def acknowledge_events(self, directory: str, ids: Collection[str]) -> int:
+        """Mark ``directory``'s events with these ids delivered (RFC 8936 ``ack``)."""
+        return self._settle(directory, ids, "delivered", {})
+
+    def reject_events(self, directory: str, errors: Mapping[str, str]) -> int:
+        """Dead-letter ``directory``'s events by id with the receiver's error (RFC 8936 ``setErrs``)."""
+        return self._settle(directory, list(errors), "dead", errors)
 
     def mark_delivered(self, seq: int) -> None:
         """Record a successful delivery."""

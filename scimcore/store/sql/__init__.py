@@ -2,9 +2,9 @@
 
 :class:`SqlStore` composes one part per port over one engine: resources (:mod:`~scimcore.store.sql.reads`
 and :mod:`~scimcore.store.sql.writes`, on the rows of :mod:`~scimcore.store.sql.rows`), the event outbox
-(:mod:`~scimcore.store.sql.outbox`), directories (:mod:`~scimcore.store.sql.directories`) and the flight
-recorder's requests (:mod:`~scimcore.store.sql.recorder`).  Tables and
-migrations are in :mod:`~scimcore.store.sql.schema`; filter push-down is :mod:`~scimcore.store.sql.compile`;
+(:mod:`~scimcore.store.sql.outbox`), directories (:mod:`~scimcore.store.sql.directories`), the flight
+recorder's requests (:mod:`~scimcore.store.sql.recorder`) and SET signing keys (:mod:`~scimcore.store.sql.keys`).
+Tables and migrations are in :mod:`~scimcore.store.sql.schema`; filter push-down is :mod:`~scimcore.store.sql.compile`;
 which database faults answer 507 (a full disk) and 503 with ``Retry-After`` (an outage) is
 :mod:`~scimcore.store.sql.faults`.
 
@@ -20,6 +20,7 @@ from scimcore.errors import ScimError
 from scimcore.store.sql.admins import SqlAdmins
 from scimcore.store.sql.directories import SqlDirectories
 from scimcore.store.sql.engine import normalise_url
+from scimcore.store.sql.keys import SqlKeys
 from scimcore.store.sql.links import SqlLinks
 from scimcore.store.sql.outbox import SqlOutbox
 from scimcore.store.sql.reads import SqlReads
@@ -33,6 +34,7 @@ from scimcore.store.sql.schema import (
     resources,
     schema_version,
     setup_links,
+    signing_keys,
     tokens,
 )
 from scimcore.store.sql.schema import events as events_table
@@ -41,7 +43,7 @@ from scimcore.store.sql.writes import SqlWrites
 __all__ = ["SqlStore", "normalise_url"]
 
 
-class SqlStore(SqlReads, SqlWrites, SqlOutbox, SqlDirectories, SqlRecorder, SqlAdmins, SqlLinks):
+class SqlStore(SqlReads, SqlWrites, SqlOutbox, SqlDirectories, SqlRecorder, SqlAdmins, SqlLinks, SqlKeys):
     """A store of every port in SQLite or PostgreSQL.
 
     ``SqlStore("sqlite:///scimcore.db")`` or ``SqlStore("postgresql://user@host/db")``; the schema is
@@ -77,6 +79,7 @@ class SqlStore(SqlReads, SqlWrites, SqlOutbox, SqlDirectories, SqlRecorder, SqlA
             conn.execute(delete(tokens).where(tokens.c.directory_id == directory_id))
             conn.execute(delete(recorded).where(recorded.c.directory == directory_id))
             conn.execute(delete(setup_links).where(setup_links.c.directory == directory_id))
+            conn.execute(delete(signing_keys).where(signing_keys.c.scope == directory_id))
             conn.execute(delete(counts).where(counts.c.directory == directory_id))
             conn.execute(delete(directories).where(directories.c.id == directory_id))
         self._forget_directory_record(directory_id)

@@ -71,6 +71,8 @@ class SqlDirectories(SqlEngine):
             webhook_url=row.webhook_url,
             webhook_secret=row.webhook_secret,
             options=options,
+            event_delivery=row.event_delivery,
+            set_form=row.set_form,
         )
 
     def save_directory(self, directory: Directory) -> None:
@@ -85,6 +87,8 @@ class SqlDirectories(SqlEngine):
             "webhook_url": directory.webhook_url,
             "webhook_secret": directory.webhook_secret,
             "options": dict(directory.options),
+            "event_delivery": directory.event_delivery,
+            "set_form": directory.set_form,
         }
         self._forget_directory_record(directory.id)
         with self._tx(write=True) as conn:

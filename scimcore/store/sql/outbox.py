@@ -4,13 +4,14 @@ Events are inserted by the writing transaction of the change they describe (:met
 claims lease at most the oldest undelivered event per resource key, so each resource's events are delivered
 in order, and leave out the directories the dispatcher names.
 
-Owns: appending, claiming, delivery bookkeeping, the per-directory log and re-queueing.
+Owns: appending, claiming, a directory's claims for its RFC 8936 poller, delivery bookkeeping, the
+per-directory log and re-queueing.
 Must not: deliver anything (:mod:`scimcore.dispatch` does) or touch resources.
 """
 
 
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import (
@@ -31,8 +32,18 @@ from scimcore.store.sql.schema import events as events_table
 
 # Built once: a writing transaction binds values to them instead of building expressions (and SQLAlchemy
 # keeps their cache keys and compiled forms).
-_WEBHOOK_OF = select(directories.c.webhook_url).where(directories.c.id == bindparam("directory"))
+_WEBHOOK_OF = select(directories.c.webhook_url, directories.c.event_delivery).where(
+    directories.c.id == bindparam("directory")
+)
 _APPEND = insert(events_table)
+_UNDELIVERED = ("pending", "stored")
+
+
+def _changed(value: Any) -> list[str]:
+    """The ``changed`` column as a list (SQLite may hand JSON back as text; older events have none)."""
+    if isinstance(value, str):
+        value = json.loads(value)
+    return [str(name) for name in value] if isinstance(value, list) else []
 
 
 class SqlOutbox(SqlEngine):
@@ -57,8 +68,10 @@ class SqlOutbox(SqlEngine):
         rows = list(batch)
         if not rows:
             return
-        webhook = conn.execute(_WEBHOOK_OF, {"directory": directory}).scalar_one_or_none()
-        status = "pending" if webhook else "stored"
+        target = conn.execute(_WEBHOOK_OF, {"directory": directory}).first()
+        # Pushed events wait as pending; a directory without a webhook, or whose receiver polls, stores them.
+        pushed = target is not None and target.webhook_url and target.event_delivery != "set-poll"
+        status = "pending" if pushed else "stored"
         conn.execute(
             _APPEND,
             [
@@ -73,6 +86,7 @@ class SqlOutbox(SqlEngine):
                     "attempts": 0,
                     "retry_at": 0.0,
                     "locked_until": 0.0,
+                    "changed": list(e.changed) or None,
                 }
                 for e in rows
             ],
@@ -90,6 +104,7 @@ class SqlOutbox(SqlEngine):
             resource_key=row.resource_key,
             tenant=payload.get("tenant"),
             product=payload.get("product"),
+            changed=tuple(_changed(row.changed)),
         )
         return StoredEvent(int(row.seq), event, row.status, int(row.attempts), row.last_error)
 
@@ -129,6 +144,58 @@ class SqlOutbox(SqlEngine):
                     update(e).where(e.c.seq.in_([r.seq for r in rows])).values(locked_until=now + lease_seconds)
                 )
             return [self._stored(r) for r in rows]
+
+    def claim_directory_events(
+        self, directory: str, now: float, limit: int, lease_seconds: float
+    ) -> tuple[list[StoredEvent], bool]:
+        """Lease ``directory``'s undelivered events for its poller, oldest first (:class:`PolledOutbox`).
+
+        Safe across processes: PostgreSQL skips rows another poll holds locked.
+        """
+        e = events_table
+        query = (
+            select(e)
+            .where(e.c.directory == directory, e.c.status.in_(_UNDELIVERED), e.c.locked_until <= now)
+            .order_by(e.c.seq)
+            .limit(limit + 1)
+        )
+        if self.dialect.pg:
+            query = query.with_for_update(skip_locked=True, of=e)
+        with self._tx(write=True) as conn:
+            rows = conn.execute(query).all()
+            leased = rows[:limit]
+            if leased:
+                conn.execute(
+                    update(e).where(e.c.seq.in_([r.seq for r in leased])).values(locked_until=now + lease_seconds)
+                )
+            return [self._stored(r) for r in leased], len(rows) > limit
+
+    def acknowledge_events(self, directory: str, ids: Collection[str]) -> int:
+        """Mark ``directory``'s events with these ids delivered (RFC 8936 ``ack``)."""
+        if not ids:
+            return 0
+        e = events_table
+        with self._tx(write=True) as conn:
+            result = conn.execute(
+                update(e)
+                .where(e.c.directory == directory, e.c.id.in_(sorted(ids)), e.c.status.in_(_UNDELIVERED))
+                .values(status="delivered", locked_until=0.0, attempts=e.c.attempts + 1)
+            )
+            return int(result.rowcount or 0)
+
+    def reject_events(self, directory: str, errors: Mapping[str, str]) -> int:
+        """Dead-letter ``directory``'s events by id with the receiver's error (RFC 8936 ``setErrs``)."""
+        e = events_table
+        count = 0
+        with self._tx(write=True) as conn:
+            for event_id, error in errors.items():
+                result = conn.execute(
+                    update(e)
+                    .where(e.c.directory == directory, e.c.id == event_id, e.c.status.in_(_UNDELIVERED))
+                    .values(status="dead", locked_until=0.0, attempts=e.c.attempts + 1, last_error=error)
+                )
+                count += int(result.rowcount or 0)
+        return count
 
     def mark_delivered(self, seq: int) -> None:
         """Record a successful delivery."""

@@ -31,7 +31,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -92,6 +94,8 @@ directories = Table(
     Column("webhook_url", Text, nullable=True),
     Column("webhook_secret", Text, nullable=True),
     Column("options", DocType, nullable=False),
+    Column("event_delivery", String(16), nullable=False, server_default="webhook"),
+    Column("set_form", String(16), nullable=False, server_default="full"),
 )
 
 tokens = Table(
@@ -118,6 +122,7 @@ events = Table(
     Column("retry_at", Float, nullable=False),
     Column("locked_until", Float, nullable=False),
     Column("last_error", Text, nullable=True),
+    Column("changed", DocType, nullable=True),
     Index("ix_scim_events_directory", "directory", "seq"),
     Index("ix_scim_events_due", "status", "retry_at"),
     Index("ix_scim_events_resource", "directory", "resource_key", "status", "seq"),
@@ -174,6 +179,18 @@ setup_links = Table(
     Column("expires", String(40), nullable=False),
     Column("revoked", Boolean, nullable=False),
     Column("token_revealed", Boolean, nullable=False),
+)
+
+signing_keys = Table(
+    "scim_signing_keys",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("scope", String(200), nullable=False),
+    Column("kid", String(100), nullable=False),
+    Column("private_jwk", Text, nullable=False),
+    Column("created", String(40), nullable=False),
+    Column("retired", Boolean, nullable=False),
+    UniqueConstraint("scope", "kid", name="uq_scim_signing_keys"),
 )
 
 schema_version = Table(
@@ -262,6 +279,25 @@ def _step_7(conn: Connection) -> None:
 
 
 def _step_8(conn: Connection) -> None:
+    """Security Event Tokens (RFC 9967): event delivery per directory, changed attributes, signing keys.
+
+    Each directory's event delivery and SET form, the attributes an update event changed (for notice SETs),
+    and the signing keys.  A directory created before keeps scimcore's own webhook events (``webhook``,
+    ``full``); events written before have no ``changed`` list.
+    """
+    present = {column["name"] for column in inspect(conn).get_columns(directories.name)}
+    for name, default in (("event_delivery", "webhook"), ("set_form", "full")):
+        if name not in present:
+            conn.execute(text(
+                f"ALTER TABLE {directories.name} ADD COLUMN {name} VARCHAR(16) NOT NULL DEFAULT '{default}'"
+            ))
+    if "changed" not in {column["name"] for column in inspect(conn).get_columns(events.name)}:
+        kind = "JSONB" if conn.dialect.name == "postgresql" else "JSON"
+        conn.execute(text(f"ALTER TABLE {events.name} ADD COLUMN changed {kind}"))
+    signing_keys.create(conn, checkfirst=True)
+
+
+def _step_9(conn: Connection) -> None:
     """SQLite's trigram index for substring filters (:mod:`~scimcore.store.sql.text_index`)."""
     from scimcore.store.sql import text_index
 
@@ -269,7 +305,7 @@ def _step_8(conn: Connection) -> None:
 
 
 MIGRATIONS: list[Callable[[Connection], None]] = [
-    _step_1, _step_2, _step_3, _step_4, _step_5, _step_6, _step_7, _step_8,
+    _step_1, _step_2, _step_3, _step_4, _step_5, _step_6, _step_7, _step_8, _step_9,
 ]
 """Migration steps; step ``n`` (1-based) brings the schema from version ``n - 1`` to ``n``."""
 
