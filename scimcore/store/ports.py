@@ -237,6 +237,17 @@ class Outbox(Protocol):
         ...
 
 
+def member_change(
+    add: Iterable[Mapping[str, Any]], remove: Iterable[str]
+) -> tuple[dict[str, Mapping[str, Any]], list[str]]:
+    """What a :meth:`Store.change_members` call asks for: the members to add by value, the values to remove.
+
+    A value both added and removed counts as added; each removal is listed once, in the order first named.
+    """
+    additions = {item["value"]: item for item in add}
+    return additions, [v for v in dict.fromkeys(remove) if v not in additions]
+
+
 @runtime_checkable
 class GroupedGet(Protocol):
     """A resource with its groups in one read (optional; the service uses it to render ``User.groups``)."""

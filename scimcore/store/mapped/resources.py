@@ -38,6 +38,7 @@ from scimcore.store.ports import (
     Page,
     Query,
     cursor_page,
+    member_change,
 )
 from scimcore.store.sql.compile import NotPushable
 from scimcore.store.sql.engine import SqlEngine
@@ -426,8 +427,7 @@ class MappedResources(SqlEngine):
         place = cmap.members
         if place is None:
             raise InvalidValue(f"A {rtype.name} has no members.")
-        additions = {item["value"]: item for item in add}
-        removals = [v for v in dict.fromkeys(remove) if v not in additions]
+        additions, removals = member_change(add, remove)
         with self._tx(write=True) as conn:
             row = self._lock(conn, cmap, resource_id, directory)
             version = row[cmap.version]

@@ -30,6 +30,7 @@ from scimcore.store.port import (
     MemberEvents,
     MemberRef,
 )
+from scimcore.store.ports import member_change
 from scimcore.store.sql.rows import _GROUP_OF_MEMBERSHIP, CHUNK, MEMBERS, SqlRows
 from scimcore.store.sql.schema import members, resources
 
@@ -132,8 +133,7 @@ class SqlWrites(SqlRows):
         events: MemberEvents | None = None,
     ) -> tuple[list[str], list[str]]:
         """Add and remove members in O(changed); ``meta`` moves on only when something changed."""
-        additions = {item["value"]: item for item in add}
-        removals = [v for v in dict.fromkeys(remove) if v not in additions]
+        additions, removals = member_change(add, remove)
         with self._tx(write=True) as conn:
             version, doc = self._lock_current(conn, rtype, resource_id, directory)
             if expected_version is not None and version != expected_version:
